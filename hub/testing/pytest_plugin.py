@@ -1,0 +1,3 @@
+"""Pytest plugin shipped to connector authors (entry point `pytest11: hub`)."""
+
+from __future__ import annotations
