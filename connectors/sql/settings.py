@@ -1,0 +1,41 @@
+"""Settings and per-pipeline options of the sql connector."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from pydantic import Field, SecretStr, field_validator, model_validator
+
+from hub.connector import ConnectorSettings, Options
+
+
+class SqlSettings(ConnectorSettings):
+    url: SecretStr = Field(description="SQLAlchemy URL, e.g. postgresql+psycopg://user:pw@host/db")
+
+    @field_validator("url")
+    @classmethod
+    def _is_url(cls, value: SecretStr) -> SecretStr:
+        try:
+            sa.make_url(value.get_secret_value())
+        except sa.exc.ArgumentError:
+            raise ValueError("not a SQLAlchemy URL (expected dialect+driver://…)") from None
+        return value
+
+
+class TableStreamOptions(Options):
+    table: str | None = Field(default=None, description="table to read (or give `query`)")
+    query: str | None = Field(default=None, description="a SELECT to read instead of a table")
+    cursor: str | None = Field(default=None, description="column that grows on every change")
+    primary_key: list[str] = Field(min_length=1)
+    page_size: int = Field(default=1000, gt=0, le=100_000)
+
+    @model_validator(mode="after")
+    def _one_source(self) -> TableStreamOptions:
+        if (self.table is None) == (self.query is None):
+            raise ValueError("give exactly one of `table` or `query`")
+        return self
+
+
+class TableSinkOptions(Options):
+    key: list[str] = Field(min_length=1, description="columns that identify a row")
+    batch_size: int = Field(default=500, gt=0, le=10_000)
+    create: bool = Field(default=False, description="create the table from the first batch")

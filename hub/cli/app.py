@@ -1,0 +1,102 @@
+"""The `hub` command: the root app, shared options, and one error policy for every command.
+
+Exit codes: 0 success, 1 failure at run time, 2 bad input (a config, mapping or argument).
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Annotated
+
+import click
+import typer
+from rich.console import Console
+
+from hub.config import LoadedConfig, load_config, redact
+from hub.errors import ConfigError, HubError
+from hub.settings import HubSettings
+from hub.store import StateStore
+
+console = Console()
+errors = Console(stderr=True)
+
+app = typer.Typer(name="hub", no_args_is_help=True, add_completion=False, rich_markup_mode=None,
+                  help="Marketing Hub: move marketing data between your shop, CRMs and "
+                       "messaging providers.")
+
+
+def hub_version() -> str:
+    try:
+        return version("marketing-hub")
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree
+        return "dev"
+
+
+@dataclass
+class Context:
+    config_path: Path
+
+    def settings(self) -> HubSettings:
+        return HubSettings.from_env(self.config_path)
+
+    def config(self) -> LoadedConfig:
+        return load_config(settings=self.settings())
+
+    def store(self) -> StateStore:
+        """The state store of this hub, upgraded to the current schema on first use."""
+        settings = self.settings()
+        configured = None
+        if settings.config_path.is_file():
+            configured = self.config().config.store.url
+        store = StateStore(settings.store_url(configured))
+        store.ensure_schema()
+        return store
+
+
+def _version(show: bool) -> None:
+    if show:
+        console.print(f"hub {hub_version()}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    config: Annotated[Path | None, typer.Option(
+        "--config", "-c", envvar="HUB_CONFIG", help="hub.yaml to use [default: ./hub.yaml]")] = None,
+    show_version: Annotated[bool, typer.Option(
+        "--version", callback=_version, is_eager=True, help="Print the version and exit.")] = False,
+) -> None:
+    ctx.obj = Context(config or Path("hub.yaml"))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the console script; maps the error tree onto exit codes."""
+    from hub.cli import commands  # noqa: F401  (registers the command groups)
+
+    command = typer.main.get_command(app)
+    try:
+        command.main(args=argv, prog_name="hub", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code or 0)
+    except click.ClickException as exc:
+        exc.show()
+        return 2
+    except click.Abort:
+        errors.print("aborted")
+        return 1
+    except ConfigError as exc:
+        for line in redact(str(exc)).splitlines():
+            errors.print(line, markup=False, highlight=False)
+        return 2
+    except HubError as exc:
+        errors.print(f"error: {redact(str(exc))}", markup=False, highlight=False)
+        return 1
+    return 0
+
+
+def run() -> None:
+    sys.exit(main())

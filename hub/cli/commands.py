@@ -1,0 +1,7 @@
+"""Imports every command group so that they register on the root app."""
+
+from __future__ import annotations
+
+from hub.cli import config, connectors, db, init
+
+__all__ = ["config", "connectors", "db", "init"]

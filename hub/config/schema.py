@@ -1,0 +1,95 @@
+"""The shape of hub.yaml. Connection settings and stream/sink options belong to connectors,
+so they are kept as raw mappings here and validated against each connector's own models."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from croniter import croniter
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from hub.connector import WriteMode
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Connection(BaseModel):
+    """`connector:` names the plugin; every other key is that connector's settings."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    connector: str = Field(min_length=1)
+
+    @property
+    def settings(self) -> dict[str, Any]:
+        return dict(self.model_extra or {})
+
+
+class Source(BaseModel):
+    """`connection` and `stream`; other keys are the stream's options (cursor, primary_key …)."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    connection: str = Field(min_length=1)
+    stream: str = Field(min_length=1)
+
+    @property
+    def options(self) -> dict[str, Any]:
+        return dict(self.model_extra or {})
+
+
+class Destination(BaseModel):
+    """`connection`, `object` and `mode`; other keys are the sink's options (key …)."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    connection: str = Field(min_length=1)
+    object: str = Field(min_length=1)
+    mode: WriteMode = WriteMode.UPSERT
+
+    @property
+    def options(self) -> dict[str, Any]:
+        return dict(self.model_extra or {})
+
+
+def _valid_cron(value: str | None) -> str | None:
+    if value is not None and not croniter.is_valid(value):
+        raise ValueError(f"{value!r} is not a cron expression (e.g. '*/15 * * * *')")
+    return value
+
+
+class Pipeline(Strict):
+    source: Source
+    destination: Destination
+    mapping: str | None = Field(default=None, description="mapping file, relative to hub.yaml")
+    schedule: str | None = None
+    description: str | None = None
+
+    _cron = field_validator("schedule")(_valid_cron)
+
+
+class Schedule(Strict):
+    """A cron schedule that requests runs of pipelines (or jobs such as the RFM snapshot)."""
+
+    cron: str
+    run: list[str] = Field(min_length=1)
+
+    _cron = field_validator("cron")(_valid_cron)
+
+
+class StoreConfig(Strict):
+    url: str | None = Field(default=None, description="SQLAlchemy URL of the state store")
+
+
+class HubConfig(Strict):
+    version: int = Field(default=1, ge=1, le=1)
+    tenant: str = Field(default="default", min_length=1)
+    store: StoreConfig = Field(default_factory=StoreConfig)
+    connections: dict[str, Connection] = Field(default_factory=dict)
+    pipelines: dict[str, Pipeline] = Field(default_factory=dict)
+    schedules: dict[str, Schedule] = Field(default_factory=dict)
+    # interpreted by the marketing services, which validate them with their own located errors
+    segments: dict[str, Any] = Field(default_factory=dict)
+    triggers: dict[str, Any] = Field(default_factory=dict)

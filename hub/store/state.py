@@ -1,0 +1,247 @@
+"""The StateStore facade: the only way the rest of the hub touches the database.
+
+Engine state lives here (cursors, last-sent hashes, runs, dead letters). Everything a run
+records about one batch is written in one transaction (`store.transaction()`), so that a
+crash leaves either all of it or none of it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from hub.store import tables as t
+from hub.store.database import head_revision, make_engine
+from hub.store.database import current_revision as _current_revision
+from hub.store.database import upgrade as _upgrade
+from hub.store.messaging import MessagingState
+from hub.store.upsert import upsert
+
+OUTCOMES = ("written", "unchanged", "filtered", "invalid", "failed")
+_IN_CHUNK = 500  # keys per IN (...) clause: well under every backend's bound-parameter limit
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    id: int
+    pipeline: str
+    status: str
+    started_at: datetime
+    finished_at: datetime | None
+    read: int
+    written: int
+    unchanged: int
+    filtered: int
+    invalid: int
+    failed: int
+    cursor_from: Any
+    cursor_to: Any
+    error: str | None
+
+    @property
+    def balanced(self) -> bool:
+        """Every record read ended in exactly one outcome."""
+        return self.read == sum(getattr(self, o) for o in OUTCOMES)
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    id: int
+    pipeline: str
+    run_id: int | None
+    kind: str
+    record_key: str | None
+    record: dict[str, Any]
+    payload: dict[str, Any] | None
+    error: str
+    attempts: int
+    status: str
+    created_at: datetime
+
+
+class Tx(MessagingState):
+    """One transaction's view of the engine state."""
+
+    def __init__(self, conn: sa.Connection) -> None:
+        self.conn = conn
+
+    # -- cursors ---------------------------------------------------------------------------
+    def get_cursor(self, pipeline: str) -> dict[str, Any] | None:
+        row = self.conn.execute(
+            sa.select(t.cursors.c.value).where(t.cursors.c.pipeline == pipeline)
+        ).first()
+        return dict(row.value) if row else None
+
+    def set_cursor(self, pipeline: str, value: Mapping[str, Any]) -> None:
+        upsert(self.conn, t.cursors, [{"pipeline": pipeline, "value": dict(value),
+                                       "updated_at": now()}])
+
+    def clear_cursor(self, pipeline: str) -> None:
+        self.conn.execute(sa.delete(t.cursors).where(t.cursors.c.pipeline == pipeline))
+
+    # -- last-sent payload hashes (diff) ---------------------------------------------------
+    def get_hashes(self, destination: str, keys: Iterable[str]) -> dict[str, str]:
+        found: dict[str, str] = {}
+        c = t.sent_hashes.c
+        for chunk in _chunks(list(keys)):
+            rows = self.conn.execute(
+                sa.select(c.key, c.hash).where(c.destination == destination, c.key.in_(chunk))
+            )
+            found.update({r.key: r.hash for r in rows})
+        return found
+
+    def put_hashes(self, destination: str, hashes: Mapping[str, str],
+                   created: Iterable[str] = ()) -> None:
+        """Remember what was sent; keys in `created` were created by the hub (mirror mode)."""
+        ts, made = now(), set(created)
+        rows = [{"destination": destination, "key": k, "hash": h, "updated_at": ts,
+                 "created_by_hub": k in made} for k, h in hashes.items()]
+        new = [r for r in rows if r["created_by_hub"]]
+        # created_by_hub is set once at creation and never cleared by later updates
+        upsert(self.conn, t.sent_hashes, [r for r in rows if not r["created_by_hub"]],
+               update=["hash", "updated_at"])
+        upsert(self.conn, t.sent_hashes, new)
+
+    def forget_hashes(self, destination: str, keys: Iterable[str] | None = None) -> None:
+        stmt = sa.delete(t.sent_hashes).where(t.sent_hashes.c.destination == destination)
+        if keys is None:
+            self.conn.execute(stmt)
+            return
+        for chunk in _chunks(list(keys)):
+            self.conn.execute(stmt.where(t.sent_hashes.c.key.in_(chunk)))
+
+    def hub_created_keys(self, destination: str) -> set[str]:
+        c = t.sent_hashes.c
+        rows = self.conn.execute(
+            sa.select(c.key).where(c.destination == destination, c.created_by_hub.is_(True))
+        )
+        return {r.key for r in rows}
+
+    # -- runs -------------------------------------------------------------------------------
+    def start_run(self, pipeline: str, cursor_from: Any = None) -> int:
+        result = self.conn.execute(t.runs.insert().values(
+            pipeline=pipeline, status="running", started_at=now(), cursor_from=cursor_from,
+            **{o: 0 for o in ("read", *OUTCOMES)},
+        ))
+        return int(result.inserted_primary_key[0])  # type: ignore[index]
+
+    def add_counts(self, run_id: int, counts: Mapping[str, int], cursor_to: Any = None) -> None:
+        values: dict[str, Any] = {k: t.runs.c[k] + v for k, v in counts.items() if v}
+        if cursor_to is not None:
+            values["cursor_to"] = cursor_to
+        if values:
+            self.conn.execute(sa.update(t.runs).where(t.runs.c.id == run_id).values(**values))
+
+    def finish_run(self, run_id: int, status: str, error: str | None = None) -> None:
+        self.conn.execute(sa.update(t.runs).where(t.runs.c.id == run_id).values(
+            status=status, finished_at=now(), error=error))
+
+    # -- dead letters -----------------------------------------------------------------------
+    def add_dead_letters(self, pipeline: str, run_id: int | None,
+                         letters: Sequence[Mapping[str, Any]]) -> None:
+        """Each letter: kind, record, error, and optionally record_key, payload, attempts."""
+        if not letters:
+            return
+        ts = now()
+        self.conn.execute(t.dead_letters.insert(), [
+            {"pipeline": pipeline, "run_id": run_id, "kind": d["kind"],
+             "record_key": d.get("record_key"), "record": d["record"],
+             "payload": d.get("payload"), "error": d["error"],
+             "attempts": d.get("attempts", 1), "status": "open",
+             "created_at": ts, "updated_at": ts}
+            for d in letters
+        ])
+
+    def set_dead_letter_status(self, ids: Iterable[int], status: str) -> int:
+        ids = list(ids)
+        if not ids:
+            return 0
+        dl = t.dead_letters.c
+        result = self.conn.execute(sa.update(t.dead_letters).where(dl.id.in_(ids)).values(
+            status=status, updated_at=now(), attempts=dl.attempts + (status == "replaying")))
+        return int(result.rowcount)
+
+
+class StateStore:
+    """The hub's database. `transaction()` groups writes; reads have their own helpers."""
+
+    def __init__(self, url: str, *, engine: sa.Engine | None = None) -> None:
+        self.url = url
+        self.engine = engine or make_engine(url)
+
+    @property
+    def backend(self) -> str:
+        return self.engine.dialect.name
+
+    def upgrade(self) -> None:
+        _upgrade(self.url)
+
+    def ensure_schema(self) -> None:
+        """Upgrade when the schema is behind; cheap when it is current."""
+        if _current_revision(self.engine) != head_revision():
+            self.upgrade()
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Tx]:
+        with self.engine.begin() as conn:
+            yield Tx(conn)
+
+    @contextmanager
+    def _read(self) -> Iterator[Tx]:
+        with self.engine.connect() as conn:
+            yield Tx(conn)
+
+    def get_cursor(self, pipeline: str) -> dict[str, Any] | None:
+        with self._read() as tx:
+            return tx.get_cursor(pipeline)
+
+    def runs(self, pipeline: str | None = None, limit: int = 20) -> list[RunRecord]:
+        stmt = sa.select(t.runs).order_by(t.runs.c.id.desc()).limit(limit)
+        if pipeline:
+            stmt = stmt.where(t.runs.c.pipeline == pipeline)
+        with self.engine.connect() as conn:
+            return [RunRecord(**row._asdict()) for row in conn.execute(stmt)]
+
+    def run(self, run_id: int) -> RunRecord | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(t.runs).where(t.runs.c.id == run_id)).first()
+        return RunRecord(**row._asdict()) if row else None
+
+    def dead_letters(self, pipeline: str | None = None, status: str | None = "open",
+                     ids: Iterable[int] | None = None, limit: int | None = None
+                     ) -> list[DeadLetter]:
+        dl = t.dead_letters
+        stmt = sa.select(dl).order_by(dl.c.id)
+        if pipeline:
+            stmt = stmt.where(dl.c.pipeline == pipeline)
+        if status:
+            stmt = stmt.where(dl.c.status == status)
+        if ids is not None:
+            stmt = stmt.where(dl.c.id.in_(list(ids)))
+        if limit:
+            stmt = stmt.limit(limit)
+        with self.engine.connect() as conn:
+            return [DeadLetter(**{k: v for k, v in row._asdict().items() if k != "updated_at"})
+                    for row in conn.execute(stmt)]
+
+    def count(self, table: sa.Table, *where: sa.ColumnElement[bool]) -> int:
+        with self.engine.connect() as conn:
+            return int(conn.execute(sa.select(sa.func.count()).select_from(table)
+                                    .where(*where)).scalar_one())
+
+
+def _chunks(items: list[str]) -> Iterator[list[str]]:
+    for i in range(0, len(items), _IN_CHUNK):
+        yield items[i:i + _IN_CHUNK]
