@@ -1,7 +1,7 @@
 """One error tree for the whole hub. Each branch tells the engine what to do.
 
     HubError
-     ├── ConfigError ............ bad input from a person: stop before anything runs (exit 2)
+     ├── ConfigError ............ bad input from a person: stop before anything runs
      │    ├── MappingError ...... a mapping file is wrong
      │    └── SecretError ....... a ${ENV} or ${file:} reference cannot be resolved
      ├── PluginError ............ a plugin cannot be loaded or registers something invalid
@@ -9,7 +9,7 @@
      │    └── RateLimitedError .. retry after `retry_after` seconds
      ├── PermanentError ......... fail the run: retrying cannot help
      │    ├── AuthError ......... credentials refused; the message says what to do
-     │    ├── QuotaExhaustedError the vendor asks to wait longer than a run may; resume at `resume_at`
+     │    ├── QuotaExhaustedError a quota is spent; the run stops and resumes at `resume_at`
      │    └── TenantMismatchError a record would cross tenants
      ├── RecordError ............ this record alone is bad: dead-letter it, the run goes on
      └── DomainRuleError ........ a business rule refused a command (campaign rules, transitions)
@@ -42,7 +42,9 @@ class Problem:
             where += f":{self.line}"
             if self.column is not None:
                 where += f":{self.column}"
-        return f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+        if self.field:
+            return f"{where}: {self.field}: {self.message}"
+        return f"{where}: {self.message}"
 
 
 class ConfigError(HubError):

@@ -8,12 +8,11 @@ from typing import Any, ClassVar
 
 import sqlalchemy as sa
 
-from hub.connector import CheckResult, Connector
-from hub.store.database import make_engine
-
 from connectors.sql.settings import SqlSettings, TableSinkOptions, TableStreamOptions
 from connectors.sql.sinks import TableSink
 from connectors.sql.streams import TableStream
+from hub.connector import CheckResult, Connector
+from hub.store.database import make_engine
 
 
 class SqlConnector(Connector[SqlSettings]):

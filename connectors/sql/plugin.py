@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+from connectors.sql.connector import SqlConnector
 from hub.plugin import hookimpl
 from hub.plugin.registry import ConnectorRegistry
-
-from connectors.sql.connector import SqlConnector
 
 
 @hookimpl

@@ -14,11 +14,10 @@ from typing import Any, ClassVar
 
 import sqlalchemy as sa
 
+from connectors.sql.settings import TableSinkOptions
 from hub.connector import Record, Sink, WriteMode, WriteResult
 from hub.errors import ConfigError
 from hub.store.upsert import upsert
-
-from connectors.sql.settings import TableSinkOptions
 
 
 def _column_type(value: Any) -> sa.types.TypeEngine[Any]:
@@ -140,5 +139,6 @@ class TableSink(Sink):
         cols = [table.c[k] for k in self.options.key]
         with self.engine.begin() as conn:
             for key in keys:
-                conn.execute(sa.delete(table).where(*[c == v for c, v in zip(cols, key, strict=True)]))
+                match = [c == v for c, v in zip(cols, key, strict=True)]
+                conn.execute(sa.delete(table).where(*match))
         return [WriteResult.ok("|".join(map(str, k))) for k in keys]

@@ -15,12 +15,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from connectors.sql.settings import TableStreamOptions
 from hub.connector import Record, Stream
 from hub.connector.jsonsafe import from_json, to_json
 from hub.errors import ConfigError
-
-from connectors.sql.settings import TableStreamOptions
-
 
 _RAW = sa.types.NullType()  # no bind or result processing: the driver's own value
 
@@ -42,16 +40,17 @@ class TableStream(Stream):
 
     def _source(self) -> sa.FromClause:
         if self.options.query is not None:
-            return sa.text(self.options.query).columns().subquery("q")  # type: ignore[no-any-return]
+            return sa.text(self.options.query).columns().subquery("q")
         try:
-            return sa.Table(self.options.table or self.name, sa.MetaData(), autoload_with=self.engine)
+            return sa.Table(self.options.table or self.name, sa.MetaData(),
+                            autoload_with=self.engine)
         except sa.exc.NoSuchTableError:
             raise ConfigError(f"stream {self.name!r}: table {self.options.table!r} does not exist"
                               ) from None
 
     def _order_columns(self, source: sa.FromClause) -> list[sa.ColumnElement[Any]]:
         names = ([self.cursor_field] if self.cursor_field else []) + list(self.primary_key)
-        columns = []
+        columns: list[sa.ColumnElement[Any]] = []
         for name in names:
             if name in source.c:
                 columns.append(source.c[name])
@@ -71,10 +70,8 @@ class TableStream(Stream):
         source = await asyncio.to_thread(self._source)
         order = self._order_columns(source)
         raw = [sa.type_coerce(c, _RAW).label(f"__hub_pos{i}") for i, c in enumerate(order)]
-        if self.options.query is not None:
-            base = sa.select(sa.literal_column("q.*"), *raw).select_from(source)
-        else:
-            base = sa.select(source, *raw)
+        base: Any = (sa.select(sa.literal_column("q.*"), *raw).select_from(source)
+                     if self.options.query is not None else sa.select(source, *raw))
         position = from_json(after["position"]) if after else None
         while True:
             stmt = base.order_by(*order).limit(self.options.page_size)
@@ -87,7 +84,9 @@ class TableStream(Stream):
             yield page
             if len(page) < self.options.page_size:
                 return
-            position = page[-1].position
+            last = page[-1]
+            assert isinstance(last, Row)
+            position = last.position
 
     def _fetch(self, stmt: sa.Select[Any], width: int) -> list[Record]:
         rows: list[Record] = []

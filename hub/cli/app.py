@@ -66,7 +66,8 @@ def _version(show: bool) -> None:
 def root(
     ctx: typer.Context,
     config: Annotated[Path | None, typer.Option(
-        "--config", "-c", envvar="HUB_CONFIG", help="hub.yaml to use [default: ./hub.yaml]")] = None,
+        "--config", "-c", envvar="HUB_CONFIG",
+        help="hub.yaml to use [default: ./hub.yaml]")] = None,
     show_version: Annotated[bool, typer.Option(
         "--version", callback=_version, is_eager=True, help="Print the version and exit.")] = False,
 ) -> None:

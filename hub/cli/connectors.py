@@ -27,7 +27,7 @@ def list_connectors() -> None:
         table.add_row(cid, info.version if info else "", info.distribution if info else "",
                       ", ".join(cls.stream_names) or "-", ", ".join(cls.sink_names) or "-", "ok")
     for info in host.plugins.values():
-        if info.name in listed or info.status == "ok" and not info.connectors:
+        if info.name in listed or (info.status == "ok" and not info.connectors):
             continue
         status = info.status + (f": {info.error}" if info.error else "")
         table.add_row(info.name, info.version, info.distribution, "-", "-", status)

@@ -4,6 +4,7 @@ collected and reported together, each as `file:line:col: field: message`."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -71,13 +72,15 @@ def load_config(path: str | Path | None = None, *, host: PluginHost | None = Non
 def _check_connections(loaded: LoadedConfig) -> list[Problem]:
     doc, problems = loaded.doc, []
     if STORE_CONNECTION not in loaded.config.connections and "sql" in loaded.host.connectors:
-        loaded.settings[STORE_CONNECTION] = loaded.host.connectors.get("sql").settings_model(
-            url=loaded.store_url, tenant=loaded.config.tenant)
+        sql = loaded.host.connectors.get("sql").settings_model
+        loaded.settings[STORE_CONNECTION] = sql.model_validate(
+            {"url": loaded.store_url, "tenant": loaded.config.tenant})
     for name, conn in loaded.config.connections.items():
         if conn.connector not in loaded.host.connectors:
             known = ", ".join(loaded.host.connectors) or "none"
-            problems.append(doc.problem(("connections", name, "connector"),
-                                        f"unknown connector {conn.connector!r} (installed: {known})"))
+            problems.append(doc.problem(
+                ("connections", name, "connector"),
+                f"unknown connector {conn.connector!r} (installed: {known})"))
             continue
         model = loaded.host.connectors.get(conn.connector).settings_model
         raw = {"tenant": loaded.config.tenant, **conn.settings}
@@ -117,7 +120,7 @@ def _check_pipelines(loaded: LoadedConfig) -> list[Problem]:
 def _check_endpoints(loaded: LoadedConfig, name: str) -> list[Problem]:
     """Build the stream and sink once: their options models refuse unknown or bad keys."""
     pipe, problems = loaded.config.pipelines[name], []
-    checks = (
+    checks: tuple[tuple[str, str, Callable[[Connector[Any]], Any]], ...] = (
         ("source", pipe.source.connection, lambda c: c.stream(pipe.source.stream,
                                                               pipe.source.options)),
         ("destination", pipe.destination.connection,

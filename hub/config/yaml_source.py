@@ -43,15 +43,14 @@ class YamlDocument:
         kept: list[str | int] = []
         node: Any = self.data
         for part in path:
-            if isinstance(node, dict) and part in node:
-                node = node[part]
-            elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            in_dict = isinstance(node, dict) and part in node
+            in_list = isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+            if in_dict or in_list:
                 node = node[part]
             else:
-                if isinstance(node, dict | list):
-                    # a missing key: stop at the parent, but name the key in the field path
-                    if isinstance(part, str) and not _is_tag(part):
-                        return (*kept, part), self.marks.get(tuple(kept))
+                if isinstance(node, dict | list) and isinstance(part, str) and not _is_tag(part):
+                    # a missing key: point at the parent, but name the key in the field path
+                    return (*kept, part), self.marks.get(tuple(kept))
                 continue
             kept.append(part)
         return tuple(kept), self.marks.get(tuple(kept))
@@ -63,7 +62,7 @@ class YamlDocument:
 
 
 def _is_tag(part: str) -> bool:
-    # pydantic names union members and wrapped validators in locations: `FromRule`, `function-after[...]`
+    # pydantic puts union members and validators in locations: `FromRule`, `function-after[…]`
     return part[:1].isupper() or "[" in part
 
 
@@ -74,7 +73,8 @@ def format_path(path: Iterable[str | int]) -> str:
     return out
 
 
-def load_yaml(path: str | Path, text: str | None = None, *, display: str | None = None) -> YamlDocument:
+def load_yaml(path: str | Path, text: str | None = None, *,
+              display: str | None = None) -> YamlDocument:
     """Parse a YAML file (or `text` attributed to it); syntax errors and duplicate keys raise."""
     name = display or str(path)
     if text is None:
@@ -104,13 +104,14 @@ def _construct(node: yaml.Node, path: Path_, doc: YamlDocument, problems: list[P
     if isinstance(node, yaml.MappingNode):
         out: dict[Any, Any] = {}
         for key_node, value_node in node.value:
-            key = _scalar(key_node) if isinstance(key_node, yaml.ScalarNode) else str(key_node.value)
+            key = (_scalar(key_node) if isinstance(key_node, yaml.ScalarNode)
+                   else str(key_node.value))
             child = (*path, key)
             if key in out:
                 line = key_node.start_mark.line + 1
                 problems.append(
-                    Problem(doc.file, line, key_node.start_mark.column + 1, format_path(child),
-                            "duplicate key: it is already set above")
+                    Problem(doc.file, line, key_node.start_mark.column + 1,
+                            format_path(child), "duplicate key: it is already set above")
                 )
                 continue
             # the key's own position: that is where a person looks for an unknown key
@@ -126,7 +127,7 @@ _SCALAR = yaml.SafeLoader("")
 
 
 def _scalar(node: yaml.Node) -> Any:
-    return _SCALAR.construct_object(node, deep=True)  # type: ignore[no-untyped-call]
+    return _SCALAR.construct_object(node, deep=True)
 
 
 def validate(doc: YamlDocument, model: type[M], *, error: type[ConfigError] = ConfigError,

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-_TAGS = {"$dt": datetime.fromisoformat, "$d": date.fromisoformat, "$dec": Decimal,
-         "$bytes": bytes.fromhex}
+_TAGS: dict[str, Callable[[str], Any]] = {
+    "$dt": datetime.fromisoformat, "$d": date.fromisoformat, "$dec": Decimal,
+    "$bytes": bytes.fromhex,
+}
 
 
 def to_json(value: Any) -> Any:

@@ -18,11 +18,11 @@ Transform = Callable[..., Any]
 class ConnectorRegistry:
     """Connector classes keyed by their `id`; remembers which plugin registered each."""
 
-    _classes: dict[str, type[Connector]] = field(default_factory=dict)
+    _classes: dict[str, type[Connector[Any]]] = field(default_factory=dict)
     _owners: dict[str, str] = field(default_factory=dict)
     current_plugin: str = "?"
 
-    def add(self, connector_cls: type[Connector]) -> None:
+    def add(self, connector_cls: type[Connector[Any]]) -> None:
         cid = getattr(connector_cls, "id", None)
         if not isinstance(cid, str) or not cid:
             raise PluginError(f"{self.current_plugin}: {connector_cls!r} has no string `id`")
@@ -34,7 +34,7 @@ class ConnectorRegistry:
         self._classes[cid] = connector_cls
         self._owners[cid] = self.current_plugin
 
-    def get(self, cid: str) -> type[Connector]:
+    def get(self, cid: str) -> type[Connector[Any]]:
         try:
             return self._classes[cid]
         except KeyError:

@@ -82,5 +82,6 @@ class MessagingState:
         values: dict[str, Any] = {"status": status, "updated_at": _now()}
         if provider_message_id:
             values["provider_message_id"] = provider_message_id
-        self.conn.execute(sa.update(t.send_ledger)
-                          .where(t.send_ledger.c.idempotency_key == idempotency_key).values(**values))
+        ledger = t.send_ledger
+        self.conn.execute(sa.update(ledger)
+                          .where(ledger.c.idempotency_key == idempotency_key).values(**values))

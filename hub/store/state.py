@@ -16,8 +16,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from hub.store import tables as t
-from hub.store.database import head_revision, make_engine
 from hub.store.database import current_revision as _current_revision
+from hub.store.database import head_revision, make_engine
 from hub.store.database import upgrade as _upgrade
 from hub.store.messaging import MessagingState
 from hub.store.upsert import upsert
@@ -50,7 +50,8 @@ class RunRecord:
     @property
     def balanced(self) -> bool:
         """Every record read ended in exactly one outcome."""
-        return self.read == sum(getattr(self, o) for o in OUTCOMES)
+        outcomes: int = sum(getattr(self, o) for o in OUTCOMES)
+        return self.read == outcomes
 
 
 @dataclass(frozen=True)
@@ -130,7 +131,7 @@ class Tx(MessagingState):
     def start_run(self, pipeline: str, cursor_from: Any = None) -> int:
         result = self.conn.execute(t.runs.insert().values(
             pipeline=pipeline, status="running", started_at=now(), cursor_from=cursor_from,
-            **{o: 0 for o in ("read", *OUTCOMES)},
+            **dict.fromkeys(("read", *OUTCOMES), 0),
         ))
         return int(result.inserted_primary_key[0])  # type: ignore[index]
 
