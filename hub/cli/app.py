@@ -11,7 +11,6 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Annotated
 
-import click
 import typer
 from rich.console import Console
 
@@ -80,15 +79,20 @@ def main(argv: list[str] | None = None) -> int:
 
     command = typer.main.get_command(app)
     try:
-        command.main(args=argv, prog_name="hub", standalone_mode=False)
-    except click.exceptions.Exit as exc:
+        # without standalone mode, an Exit inside a command comes back as the return value
+        result = command.main(args=argv, prog_name="hub", standalone_mode=False)
+    except typer.Exit as exc:
         return int(exc.exit_code or 0)
-    except click.ClickException as exc:
-        exc.show()
-        return 2
-    except click.Abort:
+    except typer.Abort:
         errors.print("aborted")
         return 1
+    except typer.TyperException as exc:  # usage errors: unknown command, bad option …
+        show = getattr(exc, "show", None)
+        if callable(show):
+            show()
+        else:
+            errors.print(str(exc))
+        return 2
     except ConfigError as exc:
         for line in redact(str(exc)).splitlines():
             errors.print(line, markup=False, highlight=False)
@@ -96,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     except HubError as exc:
         errors.print(f"error: {redact(str(exc))}", markup=False, highlight=False)
         return 1
-    return 0
+    return result if isinstance(result, int) else 0
 
 
 def run() -> None:

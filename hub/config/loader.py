@@ -4,7 +4,7 @@ collected and reported together, each as `file:line:col: field: message`."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -58,15 +58,20 @@ def load_config(path: str | Path | None = None, *, host: PluginHost | None = Non
     try:
         config = validate(doc, HubConfig)
     except ConfigError as exc:
-        raise ConfigError(f"{doc.file} is invalid", [*problems, *exc.problems]) from None
+        raise ConfigError(f"{doc.file} is invalid", _merge(problems, exc.problems)) from None
     loaded = LoadedConfig(settings.config_path, doc, config,
                           settings.store_url(config.store.url), host)
-    problems += _check_connections(loaded)
-    problems += _check_pipelines(loaded)
-    problems += _check_schedules(loaded)
+    problems = _merge(problems, [*_check_connections(loaded), *_check_pipelines(loaded),
+                                 *_check_schedules(loaded)])
     if problems:
         raise ConfigError(f"{doc.file} has {len(problems)} problem(s)", problems)
     return loaded
+
+
+def _merge(references: list[Problem], others: Sequence[Problem]) -> list[Problem]:
+    """A value whose ${…} reference failed is reported once, for the reference."""
+    unresolved = {p.field for p in references}
+    return [*references, *(p for p in others if p.field not in unresolved)]
 
 
 def _check_connections(loaded: LoadedConfig) -> list[Problem]:

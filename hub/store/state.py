@@ -168,7 +168,7 @@ class Tx(MessagingState):
             return 0
         dl = t.dead_letters.c
         result = self.conn.execute(sa.update(t.dead_letters).where(dl.id.in_(ids)).values(
-            status=status, updated_at=now(), attempts=dl.attempts + (status == "replaying")))
+            status=status, updated_at=now(), attempts=dl.attempts + int(status == "replaying")))
         return int(result.rowcount)
 
 

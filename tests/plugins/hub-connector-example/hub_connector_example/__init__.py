@@ -1,0 +1,1 @@
+"""A minimal third-party connector: an in-memory list of contacts."""
