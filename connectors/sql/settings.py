@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import sqlalchemy as sa
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 
 from hub.connector import ConnectorSettings, Options
 
@@ -13,11 +15,18 @@ class SqlSettings(ConnectorSettings):
 
     @field_validator("url")
     @classmethod
-    def _is_url(cls, value: SecretStr) -> SecretStr:
+    def _is_url(cls, value: SecretStr, info: ValidationInfo) -> SecretStr:
         try:
-            sa.make_url(value.get_secret_value())
+            url = sa.make_url(value.get_secret_value())
         except sa.exc.ArgumentError:
             raise ValueError("not a SQLAlchemy URL (expected dialect+driver://…)") from None
+        base = (info.context or {}).get("base_dir")
+        database = url.database
+        if (base and url.get_backend_name() == "sqlite" and database
+                and database != ":memory:" and not Path(database).is_absolute()):
+            # a relative SQLite file lives beside hub.yaml, wherever the hub is started from
+            absolute = url.set(database=str(Path(base) / database))
+            return SecretStr(absolute.render_as_string(hide_password=False))
         return value
 
 

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from hub.cli import config, connectors, db, init
+from hub.cli import config, connectors, db, dlq, init, mappings, sync
 
-__all__ = ["config", "connectors", "db", "init"]
+__all__ = ["config", "connectors", "db", "dlq", "init", "mappings", "sync"]

@@ -90,7 +90,8 @@ def _check_connections(loaded: LoadedConfig) -> list[Problem]:
         model = loaded.host.connectors.get(conn.connector).settings_model
         raw = {"tenant": loaded.config.tenant, **conn.settings}
         try:
-            loaded.settings[name] = model.model_validate(raw)
+            loaded.settings[name] = model.model_validate(raw,
+                                                         context={"base_dir": loaded.base_dir})
         except ValidationError as exc:
             problems += problems_from(doc, exc, prefix=("connections", name))
     return problems

@@ -44,6 +44,7 @@ class Order(TenantRecord):
     status: OrderStatus
     currency: str = Field(default="USD", min_length=3, max_length=3)
     total: Money = Field(ge=0)
+    discount: Money = Field(default=Money(0), ge=0)
     lines: list[OrderLine] = Field(default_factory=list)
     promotions: list[AppliedPromotion] = Field(default_factory=list)
     cart_id: str | None = None

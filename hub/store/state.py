@@ -34,6 +34,7 @@ def now() -> datetime:
 class RunRecord:
     id: int
     pipeline: str
+    kind: str
     status: str
     started_at: datetime
     finished_at: datetime | None
@@ -46,6 +47,7 @@ class RunRecord:
     cursor_from: Any
     cursor_to: Any
     error: str | None
+    resume_at: datetime | None
 
     @property
     def balanced(self) -> bool:
@@ -128,9 +130,9 @@ class Tx(MessagingState):
         return {r.key for r in rows}
 
     # -- runs -------------------------------------------------------------------------------
-    def start_run(self, pipeline: str, cursor_from: Any = None) -> int:
+    def start_run(self, pipeline: str, cursor_from: Any = None, kind: str = "sync") -> int:
         result = self.conn.execute(t.runs.insert().values(
-            pipeline=pipeline, status="running", started_at=now(), cursor_from=cursor_from,
+            pipeline=pipeline, kind=kind, status="running", started_at=now(), cursor_from=cursor_from,
             **dict.fromkeys(("read", *OUTCOMES), 0),
         ))
         return int(result.inserted_primary_key[0])  # type: ignore[index]
@@ -142,9 +144,10 @@ class Tx(MessagingState):
         if values:
             self.conn.execute(sa.update(t.runs).where(t.runs.c.id == run_id).values(**values))
 
-    def finish_run(self, run_id: int, status: str, error: str | None = None) -> None:
+    def finish_run(self, run_id: int, status: str, error: str | None = None,
+                   resume_at: datetime | None = None) -> None:
         self.conn.execute(sa.update(t.runs).where(t.runs.c.id == run_id).values(
-            status=status, finished_at=now(), error=error))
+            status=status, finished_at=now(), error=error, resume_at=resume_at))
 
     # -- dead letters -----------------------------------------------------------------------
     def add_dead_letters(self, pipeline: str, run_id: int | None,
@@ -163,13 +166,23 @@ class Tx(MessagingState):
         ])
 
     def set_dead_letter_status(self, ids: Iterable[int], status: str) -> int:
+        """Close letters (`replayed`, `discarded`); returns how many changed."""
         ids = list(ids)
         if not ids:
             return 0
         dl = t.dead_letters.c
         result = self.conn.execute(sa.update(t.dead_letters).where(dl.id.in_(ids)).values(
-            status=status, updated_at=now(), attempts=dl.attempts + int(status == "replaying")))
+            status=status, updated_at=now()))
         return int(result.rowcount)
+
+    def retry_failed(self, letter_id: int, error: str, payload: Any = None) -> None:
+        """A replay that failed again: one more attempt, the newest reason, still open."""
+        dl = t.dead_letters.c
+        values: dict[str, Any] = {"error": error, "attempts": dl.attempts + 1,
+                                  "updated_at": now()}
+        if payload is not None:
+            values["payload"] = payload
+        self.conn.execute(sa.update(t.dead_letters).where(dl.id == letter_id).values(**values))
 
 
 class StateStore:

@@ -253,7 +253,9 @@ runs = sa.Table(
     "runs", metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("pipeline", sa.String(100), nullable=False),
-    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("kind", sa.String(10), nullable=False, default="sync", doc="sync | replay"),
+    sa.Column("status", sa.String(20), nullable=False,
+              doc="running | succeeded | failed | stopped (a quota; see resume_at)"),
     sa.Column("started_at", UtcDateTime, nullable=False),
     sa.Column("finished_at", UtcDateTime),
     sa.Column("read", sa.Integer, nullable=False, default=0),
@@ -265,6 +267,7 @@ runs = sa.Table(
     sa.Column("cursor_from", JSON),
     sa.Column("cursor_to", JSON),
     sa.Column("error", sa.Text),
+    sa.Column("resume_at", UtcDateTime),
     sa.Index(None, "pipeline", "started_at"),
 )
 

@@ -259,6 +259,7 @@ def upgrade() -> None:
     op.create_table('runs',
     sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
     sa.Column('pipeline', sa.String(length=100), nullable=False),
+    sa.Column('kind', sa.String(length=10), nullable=False),
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('started_at', hub.store.types.UtcDateTime(timezone=True), nullable=False),
     sa.Column('finished_at', hub.store.types.UtcDateTime(timezone=True), nullable=True),
@@ -271,6 +272,7 @@ def upgrade() -> None:
     sa.Column('cursor_from', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=True),
     sa.Column('cursor_to', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=True),
     sa.Column('error', sa.Text(), nullable=True),
+    sa.Column('resume_at', hub.store.types.UtcDateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_runs'))
     )
     with op.batch_alter_table('runs', schema=None) as batch_op:

@@ -1,0 +1,95 @@
+"""A pipeline made ready to run: its stream, sink, compiled mapping and validator."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+
+from hub.config import LoadedConfig, Pipeline
+from hub.connector import Connector, Record, Sink, Stream, WriteMode
+from hub.errors import ConfigError, RecordError, TenantMismatchError
+from hub.mapping import Mapping, load_mapping
+from hub.model import CANONICAL_MODELS, HubModel, canonical_fields
+
+
+@dataclass
+class Plan:
+    name: str
+    pipeline: Pipeline
+    source: Connector[Any]
+    stream: Stream
+    destination: Connector[Any]
+    sink: Sink
+    mapping: Mapping | None
+    model: type[HubModel] | None
+
+    @property
+    def mode(self) -> WriteMode:
+        return self.pipeline.destination.mode
+
+    @property
+    def destination_id(self) -> str:
+        return f"{self.pipeline.destination.connection}.{self.pipeline.destination.object}"
+
+    @property
+    def tenant(self) -> str:
+        return self.destination.tenant
+
+    def transform(self, record: Record) -> tuple[dict[str, Any], tuple[Any, ...]]:
+        """Map and validate one record: its payload and destination key, or RecordError."""
+        payload = self.mapping.apply(record) if self.mapping else dict(record)
+        if self.model is not None:
+            if "tenant" in self.model.model_fields:
+                # every canonical record carries its tenant: the destination connection's
+                payload.setdefault("tenant", self.tenant)
+            payload = self._validated(payload)
+        tenant = payload.get("tenant")
+        if tenant is not None and tenant != self.tenant:
+            raise TenantMismatchError(f"record of tenant {tenant!r} cannot be written with "
+                                      f"connection {self.pipeline.destination.connection!r} "
+                                      f"(tenant {self.tenant!r})")
+        if self.mapping:
+            key = self.mapping.key_of(payload)
+        else:
+            key = tuple(payload.get(k) for k in self.stream.primary_key)
+        return payload, key
+
+    def _validated(self, payload: dict[str, Any]) -> dict[str, Any]:
+        assert self.model is not None
+        try:
+            model = self.model.model_validate(payload)
+        except ValidationError as exc:
+            reasons = "; ".join(
+                f"{'.'.join(map(str, e['loc'])) or 'record'}: "
+                f"{str(e['msg']).removeprefix('Value error, ')}"
+                for e in exc.errors(include_url=False))
+            raise RecordError(f"invalid {self.model.__name__}: {reasons}") from None
+        # keep only what the mapping set, in its normalised form (emails lowered, phones E.164)
+        return model.model_dump(exclude_unset=True)
+
+    async def aclose(self) -> None:
+        await self.source.aclose()
+        if self.destination is not self.source:
+            await self.destination.aclose()
+
+
+def build_plan(loaded: LoadedConfig, name: str) -> Plan:
+    try:
+        pipeline = loaded.config.pipelines[name]
+    except KeyError:
+        known = ", ".join(sorted(loaded.config.pipelines)) or "none"
+        raise ConfigError(f"no pipeline named {name!r} (defined: {known})") from None
+    source = loaded.connector(pipeline.source.connection)
+    destination = loaded.connector(pipeline.destination.connection)
+    stream = source.stream(pipeline.source.stream, pipeline.source.options)
+    sink = destination.sink(pipeline.destination.object, pipeline.destination.options)
+    mapping = None
+    if pipeline.mapping:
+        mapping = load_mapping(loaded.resolve(pipeline.mapping), transforms=loaded.host.transforms,
+                               target_fields=canonical_fields)
+    model = None
+    if mapping is not None and mapping.target.startswith("canonical."):
+        model = CANONICAL_MODELS[mapping.target.removeprefix("canonical.")]
+    return Plan(name, pipeline, source, stream, destination, sink, mapping, model)

@@ -1,0 +1,66 @@
+"""Dead-letter replay: re-map each letter's original record with the current mapping and
+write it again. A letter that goes through is closed as `replayed`; one that fails again
+stays open with one more attempt and the newest reason."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from hub.connector import Outcome
+from hub.connector.jsonsafe import from_json, to_json
+from hub.engine.payload import key_string, payload_hash
+from hub.engine.plan import Plan
+from hub.engine.sync import Staged, SyncEngine
+from hub.errors import RecordError
+
+
+@dataclass
+class ReplayResult:
+    run_id: int
+    replayed: list[int] = field(default_factory=list)
+    still_failing: dict[int, str] = field(default_factory=dict)
+    counts: Counter[str] = field(default_factory=Counter)
+
+
+async def replay(engine: SyncEngine, plan: Plan, ids: Iterable[int] | None = None) -> ReplayResult:
+    store = engine.store
+    letters = store.dead_letters(plan.name, status="open", ids=ids)
+    with store.transaction() as tx:
+        result = ReplayResult(tx.start_run(plan.name, kind="replay"))
+    staged: list[tuple[int, Staged]] = []
+    for letter in letters:
+        record = from_json(letter.record)
+        try:
+            payload, key = plan.transform(record)
+        except RecordError as exc:
+            result.still_failing[letter.id] = str(exc)
+            continue
+        item = Staged(key_string(key), payload, record)
+        item.digest = payload_hash(payload)
+        staged.append((letter.id, item))
+    writes = await engine.write_batches(plan, [s for _, s in staged]) if staged else []
+    hashes, created = {}, []
+    for (letter_id, item), res in zip(staged, writes, strict=True):
+        if res.outcome is Outcome.WRITTEN:
+            result.replayed.append(letter_id)
+            hashes[item.key] = item.digest
+            if res.created:
+                created.append(item.key)
+        else:
+            result.still_failing[letter_id] = res.error or "the destination refused it"
+    result.counts.update(read=len(letters), written=len(result.replayed),
+                         failed=len(result.still_failing))
+    payloads = {letter_id: item.payload for letter_id, item in staged}
+    with store.transaction() as tx:
+        tx.put_hashes(plan.destination_id, hashes, created=created)
+        tx.set_dead_letter_status(result.replayed, "replayed")
+        for letter_id, error in result.still_failing.items():
+            mapped = payloads.get(letter_id)
+            tx.retry_failed(letter_id, error, to_json(mapped) if mapped else None)
+        tx.add_counts(result.run_id, result.counts)
+        tx.finish_run(result.run_id, "succeeded" if not result.still_failing else "failed",
+                      None if not result.still_failing else
+                      f"{len(result.still_failing)} letter(s) still failing")
+    return result

@@ -1,0 +1,235 @@
+"""The sync engine: read → map → validate → dedup → diff → batch → write → record → checkpoint.
+
+A page of source records is carried through the whole path before the next one is read.
+Everything the page decided (new hashes, dead letters, run counts) and the checkpoint after
+its last record are committed in one transaction, after the writes. A crash at any instant
+therefore resumes from the last committed page: writes are upserts by stable keys, so the
+rewrite of a page that was written but not yet committed changes nothing and duplicates
+nothing.
+
+Every record read ends in exactly one outcome: written, unchanged, filtered, invalid or
+failed; invalid and failed ones go to the dead-letter queue with the original record.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from hub.connector import Outcome, Record, WriteMode, WriteResult
+from hub.connector.jsonsafe import to_json
+from hub.engine.payload import key_string, key_tuple, payload_hash
+from hub.engine.plan import Plan
+from hub.errors import QuotaExhaustedError, RecordError, TransientError
+from hub.http.retry import DEFAULT_RETRY, RetryPolicy, retry_call
+from hub.store import StateStore
+
+Progress = Callable[[Counter[str]], None]
+
+
+@dataclass
+class Staged:
+    """A record on its way to the destination."""
+
+    key: str
+    payload: dict[str, Any]
+    record: Record
+    digest: str = ""
+
+
+@dataclass
+class RunResult:
+    pipeline: str
+    run_id: int | None
+    status: str
+    counts: Counter[str] = field(default_factory=Counter)
+    error: str | None = None
+    resume_at: datetime | None = None
+    would_write: list[dict[str, Any]] = field(default_factory=list)  # dry runs only
+    deleted: int = 0
+
+
+@dataclass
+class PageOutcome:
+    counts: Counter[str] = field(default_factory=Counter)
+    letters: list[dict[str, Any]] = field(default_factory=list)
+    hashes: dict[str, str] = field(default_factory=dict)
+    created: list[str] = field(default_factory=list)
+
+    def dead(self, kind: str, staged_or_record: Staged | Record, error: str) -> None:
+        self.counts[kind] += 1
+        if isinstance(staged_or_record, Staged):
+            record, payload, key = (staged_or_record.record, staged_or_record.payload,
+                                    staged_or_record.key)
+        else:
+            record, payload, key = staged_or_record, None, None
+        self.letters.append({"kind": kind, "record": to_json(record), "record_key": key,
+                             "payload": to_json(payload) if payload is not None else None,
+                             "error": error})
+
+
+class SyncEngine:
+    def __init__(self, store: StateStore, *, retry: RetryPolicy = DEFAULT_RETRY,
+                 concurrency: int = 4, record_attempts: int = 3) -> None:
+        self.store = store
+        self.retry = retry
+        self.concurrency = concurrency
+        self.record_attempts = record_attempts  # for records a sink reports as retryable
+
+    async def run(self, plan: Plan, *, full_refresh: bool = False, dry_run: bool = False,
+                  progress: Progress | None = None) -> RunResult:
+        mirror = plan.mode is WriteMode.MIRROR
+        # mirror compares the whole source with the destination, so it always reads it all
+        after = None if (full_refresh or mirror) else self.store.get_cursor(plan.name)
+        result = RunResult(plan.name, None, "running")
+        baseline = False  # mirror: has an earlier run created records there?
+        if not dry_run:
+            with self.store.transaction() as tx:
+                result.run_id = tx.start_run(plan.name, cursor_from=after)
+                baseline = bool(tx.hub_created_keys(plan.destination_id))
+        seen: set[str] = set()
+        try:
+            async for page in plan.stream.read(after):
+                if not page:
+                    continue
+                outcome, staged = self._prepare(plan, page)
+                if mirror:
+                    seen.update(s.key for s in staged)
+                if dry_run:
+                    result.would_write += [s.payload for s in staged]
+                    outcome.counts["written"] += len(staged)
+                else:
+                    await self._deliver(plan, staged, outcome)
+                    self._commit(plan, result.run_id, outcome, plan.stream.checkpoint(page[-1]),
+                                 keep_cursor=not mirror)
+                result.counts.update(outcome.counts)
+                if progress:
+                    progress(result.counts)
+            if mirror and not dry_run:
+                result.deleted = await self._mirror_deletes(plan, seen, baseline,
+                                                            result.counts["read"])
+            result.status = "succeeded"
+        except QuotaExhaustedError as exc:
+            result.status, result.error, result.resume_at = "stopped", str(exc), exc.resume_at
+        except BaseException as exc:
+            result.status, result.error = "failed", f"{type(exc).__name__}: {exc}"
+            self._finish(result)
+            raise
+        self._finish(result)
+        return result
+
+    def _finish(self, result: RunResult) -> None:
+        if result.run_id is not None:
+            with self.store.transaction() as tx:
+                tx.finish_run(result.run_id, result.status, result.error, result.resume_at)
+
+    # -- the record path ---------------------------------------------------------------------
+    def _prepare(self, plan: Plan, page: Sequence[Record]) -> tuple[PageOutcome, list[Staged]]:
+        """Map, validate, dedup and diff one page; what remains must be written."""
+        outcome = PageOutcome()
+        outcome.counts["read"] = len(page)
+        staged: dict[str, Staged] = {}
+        for record in page:
+            try:
+                payload, key = plan.transform(record)
+            except RecordError as exc:
+                outcome.dead("invalid", record, str(exc))
+                continue
+            ks = key_string(key)
+            earlier = staged.pop(ks, None)
+            if earlier is not None:
+                # the same key twice in a page: one write, later values win field by field
+                outcome.counts["filtered"] += 1
+                payload = {**earlier.payload, **payload}
+            staged[ks] = Staged(ks, payload, record)
+        with self.store.transaction() as tx:
+            sent = tx.get_hashes(plan.destination_id, staged)
+        todo = []
+        for item in staged.values():
+            item.digest = payload_hash(item.payload)
+            if sent.get(item.key) == item.digest:
+                outcome.counts["unchanged"] += 1
+            else:
+                todo.append(item)
+        return outcome, todo
+
+    async def _deliver(self, plan: Plan, staged: list[Staged], outcome: PageOutcome) -> None:
+        """Write in sink-sized batches, a few at once; retry records the sink says may pass."""
+        pending = staged
+        for attempt in range(1, self.record_attempts + 1):
+            if not pending:
+                return
+            results = await self.write_batches(plan, pending)
+            again: list[Staged] = []
+            for item, res in zip(pending, results, strict=True):
+                if res.outcome is Outcome.WRITTEN:
+                    outcome.counts["written"] += 1
+                    outcome.hashes[item.key] = item.digest
+                    if res.created:
+                        outcome.created.append(item.key)
+                elif res.outcome is Outcome.FILTERED:
+                    outcome.counts["filtered"] += 1
+                elif res.retryable and attempt < self.record_attempts:
+                    again.append(item)
+                else:
+                    outcome.dead("failed", item, res.error or "the destination refused it")
+            pending = again
+
+    async def write_batches(self, plan: Plan, items: list[Staged]) -> list[WriteResult]:
+        size = max(1, plan.sink.batch_size)
+        batches = [items[i:i + size] for i in range(0, len(items), size)]
+        gate = asyncio.Semaphore(self.concurrency)
+
+        async def one(batch: list[Staged]) -> list[WriteResult]:
+            payloads = [s.payload for s in batch]
+            try:
+                async with gate:
+                    results = await retry_call(plan.sink.write, payloads, plan.mode,
+                                               policy=self.retry)
+            except RecordError as exc:
+                # the destination refused the whole batch for a bad record: halve until the
+                # bad ones stand alone, so the others are still written
+                if len(batch) == 1:
+                    return [WriteResult.failed(str(exc))]
+                half = len(batch) // 2
+                return [*await one(batch[:half]), *await one(batch[half:])]
+            if len(results) != len(batch):
+                raise TransientError(f"sink {plan.sink.name!r} returned {len(results)} results "
+                                     f"for {len(batch)} records")
+            return results
+
+        done = await asyncio.gather(*(one(b) for b in batches))
+        return [r for batch in done for r in batch]
+
+    def _commit(self, plan: Plan, run_id: int | None, outcome: PageOutcome,
+                checkpoint: dict[str, Any], *, keep_cursor: bool) -> None:
+        assert run_id is not None
+        with self.store.transaction() as tx:
+            tx.put_hashes(plan.destination_id, outcome.hashes, created=outcome.created)
+            tx.add_dead_letters(plan.name, run_id, outcome.letters)
+            tx.add_counts(run_id, outcome.counts, cursor_to=checkpoint)
+            if keep_cursor:
+                tx.set_cursor(plan.name, checkpoint)
+
+    # -- mirror ---------------------------------------------------------------------------------
+    async def _mirror_deletes(self, plan: Plan, seen: set[str], baseline: bool,
+                              read: int) -> int:
+        """Delete what the hub created and the source no longer has, in its safe form:
+        never on the first run (it records the baseline) and never when the source is empty."""
+        if not baseline or read == 0:
+            return 0
+        with self.store.transaction() as tx:
+            gone = sorted(tx.hub_created_keys(plan.destination_id) - seen)
+        if not gone:
+            return 0
+        results = await retry_call(plan.sink.delete, [key_tuple(k) for k in gone],
+                                   policy=self.retry)
+        deleted = [k for k, r in zip(gone, results, strict=True) if r.outcome is Outcome.WRITTEN]
+        with self.store.transaction() as tx:
+            tx.forget_hashes(plan.destination_id, deleted)
+        return len(deleted)
+
