@@ -1,0 +1,3 @@
+"""Marketing analytics: A/B statistics and revenue attribution."""
+
+from __future__ import annotations
