@@ -28,5 +28,7 @@ class HubSettings:
         if self.database_url:
             return self.database_url
         if configured:
-            return configured
+            from hub.store.database import absolute_sqlite
+
+            return absolute_sqlite(configured, self.config_path.resolve().parent)
         return f"sqlite:///{self.config_path.resolve().parent / 'var' / 'hub.db'}"

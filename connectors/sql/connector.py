@@ -39,7 +39,8 @@ class SqlConnector(Connector[SqlSettings]):
         return TableStream(self.engine, name, TableStreamOptions.model_validate(opts))
 
     def sink(self, name: str, options: Mapping[str, Any] | None = None) -> TableSink:
-        return TableSink(self.engine, name, TableSinkOptions.model_validate(dict(options or {})))
+        return TableSink(self.engine, name, TableSinkOptions.model_validate(dict(options or {})),
+                         tenant=self.tenant, tenant_column=self.settings.tenant_column)
 
     async def check(self) -> CheckResult:
         def probe() -> int:

@@ -8,25 +8,25 @@ import sqlalchemy as sa
 from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 
 from hub.connector import ConnectorSettings, Options
+from hub.store.database import absolute_sqlite
 
 
 class SqlSettings(ConnectorSettings):
     url: SecretStr = Field(description="SQLAlchemy URL, e.g. postgresql+psycopg://user:pw@host/db")
+    tenant_column: str | None = Field(
+        default=None, description="column holding each row's tenant: the sink fills it with the "
+        "connection's tenant and refuses rows of another tenant")
 
     @field_validator("url")
     @classmethod
     def _is_url(cls, value: SecretStr, info: ValidationInfo) -> SecretStr:
         try:
-            url = sa.make_url(value.get_secret_value())
+            sa.make_url(value.get_secret_value())
         except sa.exc.ArgumentError:
             raise ValueError("not a SQLAlchemy URL (expected dialect+driver://…)") from None
         base = (info.context or {}).get("base_dir")
-        database = url.database
-        if (base and url.get_backend_name() == "sqlite" and database
-                and database != ":memory:" and not Path(database).is_absolute()):
-            # a relative SQLite file lives beside hub.yaml, wherever the hub is started from
-            absolute = url.set(database=str(Path(base) / database))
-            return SecretStr(absolute.render_as_string(hide_password=False))
+        if base:  # a relative SQLite file lives beside hub.yaml, wherever the hub starts from
+            return SecretStr(absolute_sqlite(value.get_secret_value(), Path(base)))
         return value
 
 

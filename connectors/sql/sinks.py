@@ -41,10 +41,13 @@ def _column_type(value: Any) -> sa.types.TypeEngine[Any]:
 class TableSink(Sink):
     modes: ClassVar[frozenset[WriteMode]] = frozenset(WriteMode)
 
-    def __init__(self, engine: sa.Engine, name: str, options: TableSinkOptions) -> None:
+    def __init__(self, engine: sa.Engine, name: str, options: TableSinkOptions, *,
+                 tenant: str = "default", tenant_column: str | None = None) -> None:
         self.engine = engine
         self.name = name
         self.options = options
+        self.tenant = tenant
+        self.tenant_column = tenant_column
         self.batch_size = options.batch_size
         self._table: sa.Table | None = None
 
@@ -75,6 +78,8 @@ class TableSink(Sink):
     def _write(self, records: list[Record], mode: WriteMode) -> list[WriteResult]:
         if not records:
             return []
+        if self.tenant_column:
+            return self._write_tenant_rows(records, mode)
         table = self._resolve(records[0])
         key_cols = [table.c[k] for k in self.options.key]
         keys = [tuple(r.get(k) for k in self.options.key) for r in records]
@@ -99,6 +104,28 @@ class TableSink(Sink):
                 results[i] = outcome or WriteResult.ok(
                     "|".join(map(str, keys[i])), created=keys[i] not in existing)
         return results
+
+    def _write_tenant_rows(self, records: list[Record], mode: WriteMode) -> list[WriteResult]:
+        """Stamp each row with this connection's tenant; a row of another tenant is refused."""
+        column = self.tenant_column
+        assert column is not None
+        results: list[WriteResult | None] = [None] * len(records)
+        own: list[tuple[int, Record]] = []
+        for i, record in enumerate(records):
+            tenant = record.get(column)
+            if tenant is None or tenant == self.tenant:
+                own.append((i, {**record, column: self.tenant}))
+            else:
+                results[i] = WriteResult.failed(
+                    f"row of tenant {tenant!r} refused: this connection serves {self.tenant!r}")
+        saved, self.tenant_column = self.tenant_column, None
+        try:
+            written = self._write([r for _, r in own], mode)
+        finally:
+            self.tenant_column = saved
+        for (i, _), result in zip(own, written, strict=True):
+            results[i] = result
+        return [r for r in results if r is not None]
 
     def _existing(self, conn: sa.Connection, key_cols: list[sa.Column[Any]],
                   keys: list[tuple[Any, ...]]) -> set[tuple[Any, ...]]:

@@ -79,7 +79,8 @@ def _check_connections(loaded: LoadedConfig) -> list[Problem]:
     if STORE_CONNECTION not in loaded.config.connections and "sql" in loaded.host.connectors:
         sql = loaded.host.connectors.get("sql").settings_model
         loaded.settings[STORE_CONNECTION] = sql.model_validate(
-            {"url": loaded.store_url, "tenant": loaded.config.tenant})
+            {"url": loaded.store_url, "tenant": loaded.config.tenant, "tenant_column": "tenant"},
+            context={"base_dir": loaded.base_dir})
     for name, conn in loaded.config.connections.items():
         if conn.connector not in loaded.host.connectors:
             known = ", ".join(loaded.host.connectors) or "none"

@@ -132,7 +132,8 @@ class Tx(MessagingState):
     # -- runs -------------------------------------------------------------------------------
     def start_run(self, pipeline: str, cursor_from: Any = None, kind: str = "sync") -> int:
         result = self.conn.execute(t.runs.insert().values(
-            pipeline=pipeline, kind=kind, status="running", started_at=now(), cursor_from=cursor_from,
+            pipeline=pipeline, kind=kind, status="running", started_at=now(),
+            cursor_from=cursor_from,
             **dict.fromkeys(("read", *OUTCOMES), 0),
         ))
         return int(result.inserted_primary_key[0])  # type: ignore[index]

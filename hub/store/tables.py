@@ -17,6 +17,8 @@ metadata = sa.MetaData(naming_convention={
 })
 
 Id = sa.String(64)
+# server-side defaults: writers that reflect these tables (the sql sink) see them too
+_EMPTY_JSON = sa.text("'{}'")
 
 
 def _tenant_pk() -> list[sa.Column[str]]:
@@ -35,8 +37,8 @@ contacts = sa.Table(
     sa.Column("time_zone", sa.String(64)),
     sa.Column("company_id", Id),
     sa.Column("lifecycle_stage", sa.String(40)),
-    sa.Column("properties", JSON, nullable=False, default=dict),
-    sa.Column("external_ids", JSON, nullable=False, default=dict),
+    sa.Column("properties", JSON, nullable=False, server_default=_EMPTY_JSON),
+    sa.Column("external_ids", JSON, nullable=False, server_default=_EMPTY_JSON),
     sa.Column("created_at", UtcDateTime),
     sa.Column("updated_at", UtcDateTime),
     sa.Index(None, "tenant", "email", unique=True),
@@ -70,7 +72,7 @@ companies = sa.Table(
     sa.Column("industry", sa.String(100)),
     sa.Column("employees", sa.Integer),
     sa.Column("country", sa.String(2)),
-    sa.Column("external_ids", JSON, nullable=False, default=dict),
+    sa.Column("external_ids", JSON, nullable=False, server_default=_EMPTY_JSON),
     sa.Column("updated_at", UtcDateTime),
 )
 
@@ -83,10 +85,10 @@ leads = sa.Table(
     sa.Column("phone", sa.String(20)),
     sa.Column("source", sa.String(100)),
     sa.Column("status", sa.String(20), nullable=False),
-    sa.Column("score", sa.Float, nullable=False, default=0.0),
+    sa.Column("score", sa.Float, nullable=False, server_default="0"),
     sa.Column("owner", sa.String(100)),
     sa.Column("campaign_id", Id),
-    sa.Column("external_ids", JSON, nullable=False, default=dict),
+    sa.Column("external_ids", JSON, nullable=False, server_default=_EMPTY_JSON),
     sa.Column("created_at", UtcDateTime),
     sa.Column("updated_at", UtcDateTime),
     sa.Index(None, "tenant", "email", "company"),
@@ -124,7 +126,7 @@ orders = sa.Table(
     sa.Column("status", sa.String(20), nullable=False),
     sa.Column("currency", sa.String(3), nullable=False),
     sa.Column("total", Money, nullable=False),
-    sa.Column("discount", Money, nullable=False, default=0),
+    sa.Column("discount", Money, nullable=False, server_default="0"),
     sa.Column("cart_id", Id),
     sa.Column("campaign_id", Id),
     sa.Column("placed_at", UtcDateTime, nullable=False),
@@ -167,7 +169,7 @@ carts = sa.Table(
     "carts", metadata, *_tenant_pk(),
     sa.Column("contact_id", Id, nullable=False),
     sa.Column("status", sa.String(20), nullable=False),
-    sa.Column("value", Money, nullable=False, default=0),
+    sa.Column("value", Money, nullable=False, server_default="0"),
     sa.Column("updated_at", UtcDateTime, nullable=False),
     sa.Index(None, "tenant", "status", "updated_at"),
 )

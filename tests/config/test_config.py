@@ -111,8 +111,11 @@ def test_secrets_resolve_from_env_and_file(tmp_path: Path, monkeypatch: pytest.M
                         "    url: sqlite:///${file:secret.txt}\npipelines:")
     (tmp_path / "hub.yaml").write_text(text)
     loaded = load_config(tmp_path / "hub.yaml")
-    assert loaded.settings["shop"].url.get_secret_value() == "sqlite:///shop.db"  # type: ignore[attr-defined]
-    assert loaded.settings["b"].url.get_secret_value() == "sqlite:///other.db"  # type: ignore[attr-defined]
+    # relative SQLite files resolve beside hub.yaml, not against the working directory
+    shop = loaded.settings["shop"].url.get_secret_value()  # type: ignore[attr-defined]
+    other = loaded.settings["b"].url.get_secret_value()  # type: ignore[attr-defined]
+    assert shop == f"sqlite:///{tmp_path / 'shop.db'}"
+    assert other == f"sqlite:///{tmp_path / 'other.db'}"
 
 
 def test_escaped_reference_stays_literal(tmp_path: Path) -> None:

@@ -56,7 +56,7 @@ def upgrade() -> None:
     sa.Column('id', sa.String(length=64), nullable=False),
     sa.Column('contact_id', sa.String(length=64), nullable=False),
     sa.Column('status', sa.String(length=20), nullable=False),
-    sa.Column('value', sa.Numeric(precision=18, scale=4), nullable=False),
+    sa.Column('value', sa.Numeric(precision=18, scale=4), server_default='0', nullable=False),
     sa.Column('updated_at', hub.store.types.UtcDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('tenant', 'id', name=op.f('pk_carts'))
     )
@@ -71,7 +71,7 @@ def upgrade() -> None:
     sa.Column('industry', sa.String(length=100), nullable=True),
     sa.Column('employees', sa.Integer(), nullable=True),
     sa.Column('country', sa.String(length=2), nullable=True),
-    sa.Column('external_ids', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
+    sa.Column('external_ids', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), server_default=sa.text("'{}'"), nullable=False),
     sa.Column('updated_at', hub.store.types.UtcDateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('tenant', 'id', name=op.f('pk_companies'))
     )
@@ -95,8 +95,8 @@ def upgrade() -> None:
     sa.Column('time_zone', sa.String(length=64), nullable=True),
     sa.Column('company_id', sa.String(length=64), nullable=True),
     sa.Column('lifecycle_stage', sa.String(length=40), nullable=True),
-    sa.Column('properties', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
-    sa.Column('external_ids', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
+    sa.Column('properties', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), server_default=sa.text("'{}'"), nullable=False),
+    sa.Column('external_ids', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), server_default=sa.text("'{}'"), nullable=False),
     sa.Column('created_at', hub.store.types.UtcDateTime(timezone=True), nullable=True),
     sa.Column('updated_at', hub.store.types.UtcDateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('tenant', 'id', name=op.f('pk_contacts'))
@@ -170,10 +170,10 @@ def upgrade() -> None:
     sa.Column('phone', sa.String(length=20), nullable=True),
     sa.Column('source', sa.String(length=100), nullable=True),
     sa.Column('status', sa.String(length=20), nullable=False),
-    sa.Column('score', sa.Float(), nullable=False),
+    sa.Column('score', sa.Float(), server_default='0', nullable=False),
     sa.Column('owner', sa.String(length=100), nullable=True),
     sa.Column('campaign_id', sa.String(length=64), nullable=True),
-    sa.Column('external_ids', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
+    sa.Column('external_ids', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), server_default=sa.text("'{}'"), nullable=False),
     sa.Column('created_at', hub.store.types.UtcDateTime(timezone=True), nullable=True),
     sa.Column('updated_at', hub.store.types.UtcDateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('tenant', 'id', name=op.f('pk_leads'))
@@ -214,7 +214,7 @@ def upgrade() -> None:
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('currency', sa.String(length=3), nullable=False),
     sa.Column('total', sa.Numeric(precision=18, scale=4), nullable=False),
-    sa.Column('discount', sa.Numeric(precision=18, scale=4), nullable=False),
+    sa.Column('discount', sa.Numeric(precision=18, scale=4), server_default='0', nullable=False),
     sa.Column('cart_id', sa.String(length=64), nullable=True),
     sa.Column('campaign_id', sa.String(length=64), nullable=True),
     sa.Column('placed_at', hub.store.types.UtcDateTime(timezone=True), nullable=False),
