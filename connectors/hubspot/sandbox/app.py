@@ -1,0 +1,56 @@
+"""The sandbox's ASGI app: HubSpot's routes behind the gateway, sharing one state."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute
+
+from . import api_associations, api_lists, api_oauth, api_objects, api_properties
+from .config import SandboxConfig
+from .errors import HubSpotError
+from .gateway import Gateway
+from .state import SandboxState
+
+__all__ = ["create_app"]
+
+
+async def _hubspot_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HubSpotError)
+    return JSONResponse(exc.body(), status_code=exc.status_code, headers=exc.headers)
+
+
+def create_app(
+    config: SandboxConfig | None = None,
+    *,
+    state: SandboxState | None = None,
+) -> Starlette:
+    """Build a sandbox app; its state is `app.state.sandbox`. Webhook delivery runs while the
+    app's lifespan is active (uvicorn runs it; so does `TestClient` used as a context)."""
+    sandbox = state or SandboxState(config or SandboxConfig())
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        sandbox.start()
+        try:
+            yield
+        finally:
+            sandbox.stop()
+
+    routes: list[BaseRoute] = [
+        *api_oauth.routes,
+        *api_objects.routes,
+        *api_properties.routes,
+        *api_associations.routes,
+        *api_lists.routes,
+    ]
+    app = Starlette(
+        routes=routes, lifespan=lifespan, exception_handlers={HubSpotError: _hubspot_error}
+    )
+    app.state.sandbox = sandbox
+    app.add_middleware(Gateway, state=sandbox, router=app.router)
+    return app
