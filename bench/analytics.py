@@ -1,0 +1,198 @@
+"""Benchmark of the analytics core: attribution models and A/B evaluation.
+
+Run with `python -m bench.analytics`. Generates a seeded synthetic data set (1,000,000
+touchpoints over 200,000 contacts, about 50,000 conversions), times every attribution model
+end to end, then A/B evaluations, prints a table and writes `bench/results/analytics.json`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from functools import partial
+from pathlib import Path
+from typing import TypeVar
+
+import numpy as np
+import scipy
+from rich.console import Console
+from rich.table import Table
+
+from hub.marketing.abtest import Allocation, VariantCounts, evaluate
+from hub.marketing.attribution import (
+    AttributionModel,
+    Conversion,
+    Touchpoint,
+    attribute,
+    build_journeys,
+    credit,
+)
+
+SEED = 20240118
+CONTACTS = 200_000
+TOUCHPOINTS = 1_000_000
+CONVERSIONS = 50_000
+PERIOD_DAYS = 180
+AB_RUNS = 1_000
+ASSIGNMENTS = 100_000
+RESULTS = Path(__file__).parent / "results" / "analytics.json"
+
+CHANNELS = ("email", "sms", "paid_search", "social", "display", "referral", "organic", "direct")
+CHANNEL_ODDS = (0.30, 0.10, 0.15, 0.15, 0.08, 0.05, 0.10, 0.07)
+CAMPAIGNS_PER_CHANNEL = 25  # organic and direct touches carry no campaign
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Timing:
+    name: str
+    seconds: float
+    note: str
+
+
+def timed(action: Callable[[], T]) -> tuple[T, float]:
+    started = time.perf_counter()
+    outcome = action()
+    return outcome, time.perf_counter() - started
+
+
+def synthetic_data(rng: np.random.Generator) -> tuple[list[Touchpoint], list[Conversion]]:
+    """Touches spread over the period; conversions follow a contact's touch by up to 10 days."""
+    start = datetime(2024, 1, 1, tzinfo=UTC)
+    contact = rng.integers(0, CONTACTS, TOUCHPOINTS)
+    offset = rng.uniform(0, PERIOD_DAYS * 86_400, TOUCHPOINTS)
+    channel = rng.choice(len(CHANNELS), TOUCHPOINTS, p=CHANNEL_ODDS)
+    campaign = rng.integers(0, CAMPAIGNS_PER_CHANNEL, TOUCHPOINTS)
+    untracked = {CHANNELS.index("organic"), CHANNELS.index("direct")}
+    touchpoints = [
+        Touchpoint(
+            contact_id=f"contact-{c}",
+            occurred_at=start + timedelta(seconds=s),
+            channel=CHANNELS[ch],
+            campaign_id=None if ch in untracked else f"{CHANNELS[ch]}-{k}",
+        )
+        for c, s, ch, k in zip(
+            contact.tolist(), offset.tolist(), channel.tolist(), campaign.tolist(), strict=True
+        )
+    ]
+    anchor = rng.choice(TOUCHPOINTS, CONVERSIONS, replace=False)
+    delay = rng.uniform(0, 40 * 86_400, CONVERSIONS)  # some fall outside the 30-day lookback
+    revenue = rng.lognormal(mean=4.5, sigma=1.0, size=CONVERSIONS).round(2)
+    conversions = [
+        Conversion(
+            contact_id=f"contact-{contact[a]}",
+            occurred_at=start + timedelta(seconds=offset[a] + d),
+            revenue=r,
+            id=f"order-{i}",
+        )
+        for i, (a, d, r) in enumerate(
+            zip(anchor.tolist(), delay.tolist(), revenue.tolist(), strict=True)
+        )
+    ]
+    return touchpoints, conversions
+
+
+def bench_attribution(
+    touchpoints: list[Touchpoint], conversions: list[Conversion]
+) -> tuple[list[Timing], dict[str, float]]:
+    """Each model end to end (`attribute`), then crediting alone on journeys built once."""
+    timings: list[Timing] = []
+    attributed: dict[str, float] = {}
+    for model in AttributionModel:
+        result, seconds = timed(partial(attribute, touchpoints, conversions, model))
+        credited = sum(result.revenue_by_channel.values())
+        if abs(credited - result.attributed_revenue) > 1e-6 * result.attributed_revenue:
+            raise AssertionError(f"{model}: credits {credited} != {result.attributed_revenue}")
+        attributed[model.value] = result.attributed_revenue
+        timings.append(
+            Timing(
+                f"attribute: {model.value}",
+                seconds,
+                f"{result.attributed_conversions:,} of {result.conversions:,} attributed",
+            )
+        )
+    journeys, seconds = timed(partial(build_journeys, touchpoints, conversions))
+    timings.append(
+        Timing("build_journeys", seconds, f"{len(journeys.pair_touch):,} touches in windows")
+    )
+    for model in AttributionModel:
+        _, seconds = timed(partial(credit, journeys, model))
+        timings.append(Timing(f"credit: {model.value}", seconds, "journeys built once"))
+    return timings, attributed
+
+
+def bench_abtest(rng: np.random.Generator) -> list[Timing]:
+    variants = [VariantCounts("control", 10_000, 1_000), VariantCounts("treatment", 10_000, 1_100)]
+    single, seconds = timed(lambda: evaluate(variants))
+    timings = [Timing("evaluate (1 test)", seconds, f"verdict {single.verdict.value}")]
+
+    cases = []
+    for _ in range(AB_RUNS):
+        arms = int(rng.integers(2, 5))
+        sizes = rng.integers(100, 50_000, arms)
+        rates = rng.uniform(0.01, 0.3, arms)
+        cases.append(
+            [
+                VariantCounts(f"v{i}", int(n), int(rng.binomial(n, p)))
+                for i, (n, p) in enumerate(zip(sizes, rates, strict=True))
+            ]
+        )
+    _, seconds = timed(lambda: [evaluate(case) for case in cases])
+    timings.append(Timing(f"evaluate ({AB_RUNS:,} tests)", seconds, "2-4 variants each"))
+
+    allocation = Allocation("subject-line", {"control": 1.0, "treatment": 1.0})
+    ids = [f"contact-{i}" for i in range(ASSIGNMENTS)]
+    _, seconds = timed(lambda: [allocation.assign(i) for i in ids])
+    timings.append(Timing(f"assign ({ASSIGNMENTS:,} contacts)", seconds, "sha-256 buckets"))
+    return timings
+
+
+def main() -> None:
+    console = Console()
+    rng = np.random.default_rng(SEED)
+    (touchpoints, conversions), generation = timed(lambda: synthetic_data(rng))
+    console.print(
+        f"generated {len(touchpoints):,} touchpoints, {len(conversions):,} conversions "
+        f"in {generation:.1f} s"
+    )
+    attribution, attributed = bench_attribution(touchpoints, conversions)
+    timings = attribution + bench_abtest(rng)
+
+    table = Table(title="Analytics benchmark")
+    table.add_column("operation")
+    table.add_column("seconds", justify="right")
+    table.add_column("note")
+    for timing in timings:
+        table.add_row(timing.name, f"{timing.seconds:.3f}", timing.note)
+    console.print(table)
+
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    report = {
+        "seed": SEED,
+        "data": {
+            "contacts": CONTACTS,
+            "touchpoints": len(touchpoints),
+            "conversions": len(conversions),
+            "generation_seconds": generation,
+        },
+        "environment": {
+            "python": platform.python_version(),
+            "numpy": np.__version__,
+            "scipy": scipy.__version__,
+            "cpus": os.cpu_count(),
+        },
+        "timings": {t.name: {"seconds": t.seconds, "note": t.note} for t in timings},
+        "attributed_revenue": attributed,
+    }
+    RESULTS.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    console.print(f"wrote bench/results/{RESULTS.name}")
+
+
+if __name__ == "__main__":
+    main()
