@@ -333,7 +333,8 @@ def sample_ratio_check(
     for w in weights:
         if not (isinstance(w, int | float) and math.isfinite(w) and w > 0):
             raise ConfigError(f"variant weights must be positive, got {list(weights)}")
-    _check_alpha(threshold)
+    if not (isinstance(threshold, int | float) and 0 < threshold < 1):
+        raise ConfigError(f"srm_threshold must be between 0 and 1, got {threshold!r}")
     total, weight_sum = sum(counts), math.fsum(weights)
     expected = tuple(total * w / weight_sum for w in weights)
     df = len(counts) - 1

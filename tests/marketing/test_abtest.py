@@ -361,6 +361,7 @@ def test_refuses_duplicate_variant_names() -> None:
         ({"control": "nobody"}, "control 'nobody' is not one of the variants"),
         ({"weights": {"control": 1.0}}, "weights name"),
         ({"weights": {"control": 1.0, "treatment": 0.0}}, "must be positive"),
+        ({"srm_threshold": 0.0}, "srm_threshold must be between 0 and 1"),
     ],
 )
 def test_evaluate_refuses_bad_settings(options: dict[str, object], message: str) -> None:
