@@ -11,7 +11,7 @@ A mapping file (version 1)::
       email:     {from: email, transform: [strip, email], required: true}
       firstname: {from: [first_name, given_name]}   # fallback paths: first non-null wins
       lastname:  {from: name, transform: [split_name, {pick: 1}]}
-      phone:     {from: phone, transform: [{e164: US}], when_null: keep}
+      phone:     {from: phone, transform: [{e164: {from: country}}], when_null: keep}
       stage:     {const: customer}
       greeting:  {template: "Hi {{ first_name | default: 'there' }}"}
       country:   {from: address.country, transform: [upper, {map: {UK: GB}}, {default: US}]}
@@ -25,8 +25,10 @@ optionally:
     A chain applied in order. A step is a name (``lower``) or a one-key mapping
     ``{name: args}``: a list is the argument list (``{truncate: [200]}``), any other value is
     the single argument (``{truncate: 200}``, ``{map: {UK: GB}}``); to pass one list, wrap
-    it (``{default: [[a, b]]}``). A null skips the steps that do not accept null and stays
-    null, so ``default`` at the end of a chain still sees it.
+    it (``{default: [[a, b]]}``). An argument written ``{from: path}`` (or a list of
+    fallback paths) is read from the source record, and checked, per record; so a one-key
+    mapping whose key is ``from`` cannot be passed literally. A null skips the steps that
+    do not accept null and stays null, so ``default`` at the end of a chain still sees it.
 ``when_null``
     What a null value (after transforms) does: ``skip`` (default: the field is left out, so
     a missing value never wipes a good one), ``set_null`` (an explicit null clears the

@@ -19,13 +19,13 @@ from liquid import BoundTemplate, Environment
 from liquid.exceptions import LiquidError
 
 from hub.errors import MappingError, RecordError
-from hub.mapping.schema import FieldRule, MappingFile, NullPolicy
-from hub.mapping.transforms import ACCEPTS_NULL
+from hub.mapping.schema import FieldRule, MappingFile, NullPolicy, argument_paths
+from hub.mapping.transforms import ACCEPTS_NULL, CHECK_ARGS
 from hub.plugin.registry import Transform, TransformRegistry
 
 Record = collections.abc.Mapping[str, Any]
 Getter = Callable[[Record], Any]
-Chain = Callable[[Any], Any]
+Chain = Callable[[Any, Record], Any]  # (value, the source record) -> value
 
 # what a transform or a template raises for a bad value; anything else is a bug and propagates
 DATA_ERRORS: tuple[type[Exception], ...] = (ValueError, TypeError, ArithmeticError)
@@ -93,7 +93,7 @@ class Mapping:
         for name, key, getter, chain, required, send_null, origin in self._steps:
             value = get(key) if key is not None else getter(record)  # type: ignore[misc]
             if chain is not None:
-                value = chain(value)
+                value = chain(value, record)
             if value is not None:
                 payload[name] = value
             elif required:
@@ -203,21 +203,48 @@ def _compile_chain(field: str, rule: FieldRule, transforms: TransformRegistry) -
         if fn is None:  # the loader reports this with a location; this is the last guard
             raise MappingError(f"field {field}: unknown transform {call.name!r}")
         takes_null = bool(getattr(fn, ACCEPTS_NULL, False))
-        chain = _link(field, call.name, fn, call.args, takes_null, chain)
+        if call.reads_record:
+            chain = _link_reading(field, call.name, fn, call.args, takes_null, chain)
+        else:
+            chain = _link(field, call.name, fn, call.args, takes_null, chain)
     assert chain is not None, "a chain has at least one step"
     return chain
 
 
 def _link(field: str, name: str, fn: Transform, args: tuple[Any, ...], takes_null: bool,
           then: Chain | None) -> Chain:
-    def step(value: Any) -> Any:
+    def step(value: Any, record: Record) -> Any:
         # a null skips a transform that does not take null, so a later `default` still sees it
         if value is not None or takes_null:
             try:
                 value = fn(value, *args) if args else fn(value)
             except DATA_ERRORS as exc:
                 raise RecordError(f"field {field}: transform {name}: {_reason(exc)}") from exc
-        return value if then is None else then(value)
+        return value if then is None else then(value, record)
+
+    return step
+
+
+def _link_reading(field: str, name: str, fn: Transform, args: tuple[Any, ...],
+                  takes_null: bool, then: Chain | None) -> Chain:
+    """A step with arguments read from the record: they are checked per record, not at load."""
+    getters: list[Getter] = []
+    for arg in args:
+        paths = argument_paths(arg)
+        getters.append(_fallback_getter([_path_getter(p) for p in paths]) if paths is not None
+                       else _const_getter(arg))
+    check = getattr(fn, CHECK_ARGS, None)
+
+    def step(value: Any, record: Record) -> Any:
+        if value is not None or takes_null:
+            try:
+                actual = [get(record) for get in getters]
+                if check is not None:
+                    check(*actual)
+                value = fn(value, *actual)
+            except DATA_ERRORS as exc:
+                raise RecordError(f"field {field}: transform {name}: {_reason(exc)}") from exc
+        return value if then is None else then(value, record)
 
     return step
 

@@ -20,7 +20,7 @@ from pydantic import ValidationError
 from hub.config.yaml_source import YamlDocument, load_yaml, problems_from
 from hub.errors import ConfigError, MappingError, Problem
 from hub.mapping.compiler import Mapping, compile_mapping, liquid_filter_names, parse_template
-from hub.mapping.schema import FieldRule, MappingFile, TransformCall
+from hub.mapping.schema import FieldRule, MappingFile, TransformCall, argument_paths
 from hub.mapping.transforms import CHECK_ARGS, default_transforms
 from hub.plugin.registry import TransformRegistry
 
@@ -139,24 +139,24 @@ def _check_transforms(doc: YamlDocument, field: str, calls: Sequence[TransformCa
             hint = _suggest(call.name, transforms.names())
             problems.append(doc.problem(where, f"unknown transform {call.name!r}{hint}"))
             continue
-        reason = _argument_problem(fn, call.args)
+        reason = _argument_problem(fn, call)
         if reason:
             problems.append(doc.problem(where, f"transform {call.name}: {reason}"))
     return problems
 
 
-def _argument_problem(fn: Callable[..., Any], args: tuple[Any, ...]) -> str | None:
+def _argument_problem(fn: Callable[..., Any], call: TransformCall) -> str | None:
     try:
-        inspect.signature(fn).bind(None, *args)
+        inspect.signature(fn).bind(None, *call.args)
     except TypeError as exc:
-        shown = f"{list(args)}" if args else "no arguments"
+        shown = f"{list(call.args)}" if call.args else "no arguments"
         return f"{exc} (given {shown})"
     except ValueError:  # no signature to inspect (some C functions): trust the call
         pass
     check = getattr(fn, CHECK_ARGS, None)
-    if check is not None:
+    if check is not None and not call.reads_record:  # read arguments are checked per record
         try:
-            check(*args)
+            check(*call.args)
         except (ValueError, TypeError) as exc:
             return str(exc)
     return None
@@ -194,11 +194,18 @@ def _check_source_paths(doc: YamlDocument, field: str, rule: FieldRule, source: 
     known = source_fields(source)
     if known is None:
         return []
+    places: list[tuple[Loc, str]] = [
+        (("fields", field, "from") + ((index,) if len(rule.paths) > 1 else ()), path)
+        for index, path in enumerate(rule.paths)
+    ]
+    for index, call in enumerate(rule.transform):
+        for arg in call.args:
+            places.extend((("fields", field, "transform", index), path)
+                          for path in argument_paths(arg) or ())
     problems = []
-    for index, path in enumerate(rule.paths):
+    for where, path in places:
         head = path.split(".", 1)[0]
         if head not in known:
-            where: Loc = ("fields", field, "from") + ((index,) if len(rule.paths) > 1 else ())
             hint = _suggest(head, sorted(known))
             problems.append(doc.problem(where, f"{source} has no field {head!r}{hint}"))
     return problems

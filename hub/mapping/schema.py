@@ -27,13 +27,38 @@ class NullPolicy(StrEnum):
     KEEP = "keep"  # omit it, and tell the engine the destination's value is to be kept
 
 
+def _path_problem(value: Any) -> str | None:
+    paths = [value] if isinstance(value, str) else value
+    if not isinstance(paths, list) or not paths:
+        return "expected a dotted path or a list of paths"
+    for path in paths:
+        if not isinstance(path, str) or not path or "" in path.split("."):
+            return f"{path!r} is not a dotted path such as address.country"
+    return None
+
+
+def argument_paths(arg: Any) -> tuple[str, ...] | None:
+    """The source paths of an argument written ``{from: path}``, read per record; else None."""
+    if isinstance(arg, dict) and len(arg) == 1 and "from" in arg:
+        source = arg["from"]
+        return (source,) if isinstance(source, str) else tuple(source)
+    return None
+
+
 class TransformCall(BaseModel):
-    """One step of a transform chain: `name` or `{name: [args...]}` or `{name: arg}`."""
+    """One step of a transform chain: `name` or `{name: [args...]}` or `{name: arg}`.
+
+    An argument written ``{from: path}`` is read from the source record, per record.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     name: str = Field(min_length=1)
     args: tuple[Any, ...] = ()
+
+    @property
+    def reads_record(self) -> bool:
+        return any(argument_paths(arg) is not None for arg in self.args)
 
     @model_validator(mode="before")
     @classmethod
@@ -47,7 +72,13 @@ class TransformCall(BaseModel):
                 )
             ((name, args),) = data.items()
             # a list is always the argument list; anything else is the one argument
-            return {"name": name, "args": tuple(args) if isinstance(args, list) else (args,)}
+            args = tuple(args) if isinstance(args, list) else (args,)
+            for arg in args:
+                if isinstance(arg, dict) and len(arg) == 1 and "from" in arg:
+                    problem = _path_problem(arg["from"])
+                    if problem:
+                        raise ValueError(f"argument {{from: ...}}: {problem}")
+            return {"name": name, "args": args}
         raise ValueError("a transform is a name or a one-key mapping such as {truncate: [200]}")
 
 
@@ -66,15 +97,12 @@ class FieldRule(BaseModel):
     @field_validator("from_", mode="before")
     @classmethod
     def _paths(cls, value: Any) -> Any:
-        paths = [value] if isinstance(value, str) else value
-        if isinstance(paths, list):
-            if not paths:
-                raise ValueError("give at least one source path")
-            for path in paths:
-                if isinstance(path, str) and (not path or "" in path.split(".")):
-                    raise ValueError(f"{path!r} is not a dotted path such as address.country")
-            return tuple(paths)
-        raise ValueError("expected a dotted path or a list of paths")
+        if value == []:
+            raise ValueError("give at least one source path")
+        problem = _path_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return (value,) if isinstance(value, str) else tuple(value)
 
     @model_validator(mode="after")
     def _exactly_one_source(self) -> FieldRule:

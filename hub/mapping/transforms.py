@@ -96,9 +96,9 @@ def _check_strings(*names: str) -> Callable[..., None]:
 
 
 def _check_region(region: Any = None) -> None:
-    if region is not None and (
-        not isinstance(region, str) or region.upper() not in phonenumbers.SUPPORTED_REGIONS
-    ):
+    if region is None or (isinstance(region, str) and not region.strip()):
+        return  # no region: only numbers in +<country code> form are read
+    if not isinstance(region, str) or region.strip().upper() not in phonenumbers.SUPPORTED_REGIONS:
         raise ValueError(f"{short(region)} is not a region code such as US or GB")
 
 
@@ -165,14 +165,18 @@ def hash_sha256(value: Any) -> str:
 
 @checks_args(_check_region)
 def e164(value: Any, region: str | None = None) -> str | None:
-    """A phone number in E.164 form; `region` (US, GB, ...) reads numbers without +code."""
+    """A phone number in E.164 form; `region` (US, GB, ...) reads numbers without +code.
+
+    The region is often read from the record (``{e164: {from: country}}``); a blank one is
+    the same as none.
+    """
     if isinstance(value, int) and not isinstance(value, bool):
         value = str(value)
     text = blank_is_null(value)
     if text is None:
         return None
     try:
-        number = phonenumbers.parse(text, region.upper() if region else None)
+        number = phonenumbers.parse(text, region.strip().upper() or None if region else None)
     except phonenumbers.NumberParseException as exc:
         reason = str(exc).partition(") ")[2].rstrip(".") or "unreadable"
         raise ValueError(f"{short(text)} is not a phone number: {reason}") from None

@@ -133,6 +133,26 @@ def test_builtin_transforms_in_a_mapping(transforms: str, value: Any, expected: 
     assert one(f"out: {{from: v, transform: {transforms}}}", {"v": value}) == expected
 
 
+def test_an_argument_can_be_read_from_the_record() -> None:
+    line = "out: {from: phone, transform: [{e164: {from: [country, address.country]}}]}"
+    assert one(line, {"phone": "020 7946 0958", "country": "gb"}) == "+442079460958"
+    assert one(line, {"phone": "(201) 555-0123", "address": {"country": "US"}}) == "+12015550123"
+    assert one(line, {"phone": "+44 20 7946 0958", "country": " "}) == "+442079460958"
+    assert one(line, {}) == "<absent>"  # a null value skips the step: no argument is read
+
+
+def test_an_argument_read_from_the_record_is_checked_per_record() -> None:
+    line = "out: {from: phone, transform: [{e164: {from: country}}]}"
+    with pytest.raises(RecordError, match=r"^field out: transform e164: 'XX' is not a region"):
+        one(line, {"phone": "020 7946 0958", "country": "XX"})
+    with pytest.raises(RecordError, match=r"^field out: transform e164: 44 is not a region"):
+        one(line, {"phone": "020 7946 0958", "country": 44})
+    line = "out: {from: text, transform: [{truncate: [{from: size}]}]}"
+    assert one(line, {"text": "abcdef", "size": 2}) == "ab"
+    with pytest.raises(RecordError, match="length must be an integer, got '2'"):
+        one(line, {"text": "abcdef", "size": "2"})
+
+
 # -- nulls, required fields and keys ------------------------------------------------------
 
 
@@ -234,6 +254,7 @@ fields:
   first: {from: name, transform: [split_name, {pick: 0}, {truncate: 20}]}
   last: {from: name, transform: [split_name, {pick: 1}], when_null: set_null}
   phone: {from: phone, transform: [{e164: US}], when_null: keep}
+  mobile: {from: phone, transform: [{e164: {from: [address.country, tier]}}]}
   country: {from: address.country, transform: [upper, {map: {UK: GB}}, {default: US}]}
   born: {from: born, transform: [to_date]}
   seen: {from: seen, transform: [to_datetime, to_iso]}

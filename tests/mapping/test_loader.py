@@ -13,7 +13,8 @@ from hub.mapping import check_files, default_transforms, find_mapping_files, loa
 from hub.mapping.transforms import accepts_null, checks_args
 
 TARGETS = {"hubspot.contacts": {"email", "firstname", "lastname", "phone", "notes"}}
-SOURCES = {"canonical.Contact": {"email", "first_name", "last_name", "phone", "address"}}
+SOURCES = {"canonical.Contact": {"email", "first_name", "last_name", "phone", "address",
+                                 "country"}}
 
 GOOD = """\
 version: 1
@@ -24,6 +25,7 @@ fields:
   email: {from: email, transform: [strip, lower], required: true}
   firstname: {from: [first_name, address.name]}
   notes: {template: "Hi {{ first_name | default: 'there' }}"}
+  phone: {from: phone, transform: [{e164: {from: [country, address.country]}}]}
 """
 
 
@@ -112,6 +114,12 @@ CASES = [
     Case("transform_bad_map_mode",
          with_fields("email: {from: email, transform: [{map: [{a: b}, drop]}]}"),
          "transform map: unmapped must be one of keep, error, null"),
+    Case("transform_argument_bad_path",
+         with_fields("phone: {from: phone, transform: [{e164: {from: ''}}]}", key="phone"),
+         "m.yaml:6:36: fields.phone.transform[0]: argument {from: ...}: '' is not a dotted path"),
+    Case("transform_argument_unknown_source_field",
+         with_fields("phone: {from: phone, transform: [{e164: {from: contry}}]}", key="phone"),
+         "m.yaml:6:36: fields.phone.transform[0]: canonical.Contact has no field 'contry'"),
     Case("transform_two_keys",
          with_fields("email: {from: email, transform: [{lower: [], upper: []}]}"),
          "m.yaml:6:36: fields.email.transform[0]: a transform is a name or a one-key mapping"),
@@ -160,7 +168,7 @@ def test_a_good_file_loads() -> None:
     assert mapping.source == "canonical.Contact"
     assert mapping.target == "hubspot.contacts"
     assert mapping.key == ("email",)
-    assert mapping.fields == ("email", "firstname", "notes")
+    assert mapping.fields == ("email", "firstname", "notes", "phone")
 
 
 def test_every_problem_is_reported_at_once_in_file_order() -> None:
