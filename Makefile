@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 demo: install
-	$(BIN)/python -m examples.demo
+	COLUMNS=$${COLUMNS:-150} $(BIN)/python -m examples.demo
 
 lint: install
 	$(BIN)/ruff check .

@@ -7,6 +7,7 @@ batch is retried row by row so that one bad row fails alone and the others are w
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
@@ -50,37 +51,71 @@ class TableSink(Sink):
         self.tenant_column = tenant_column
         self.batch_size = options.batch_size
         self._table: sa.Table | None = None
+        self._lock = threading.Lock()
 
-    def _resolve(self, sample: Record | None) -> sa.Table:
-        if self._table is not None:
-            return self._table
-        inspector = sa.inspect(self.engine)
-        if not inspector.has_table(self.name):
-            if not (self.options.create and sample):
-                raise ConfigError(f"sink {self.name!r}: the table does not exist "
-                                  "(create it, or set `create: true`)")
-            self._create(sample)
-        table = sa.Table(self.name, sa.MetaData(), autoload_with=self.engine)
-        missing = [k for k in self.options.key if k not in table.c]
-        if missing:
-            raise ConfigError(f"sink {self.name!r}: key column(s) {missing} are not in the table")
-        self._table = table
-        return table
+    def _resolve(self, rows: Sequence[Record]) -> sa.Table:
+        """The table, reflected once; with `create`, made or widened to fit `rows`."""
+        with self._lock:  # batches are written concurrently: one of them shapes the table
+            if self._table is not None and not self._new_columns(self._table, rows):
+                return self._table
+            if not sa.inspect(self.engine).has_table(self.name):
+                if not (self.options.create and rows):
+                    raise ConfigError(f"sink {self.name!r}: the table does not exist "
+                                      "(create it, or set `create: true`)")
+                self._create(rows)
+            table = sa.Table(self.name, sa.MetaData(), autoload_with=self.engine)
+            if self.options.create and self._new_columns(table, rows):
+                self._widen(table, rows)
+                table = sa.Table(self.name, sa.MetaData(), autoload_with=self.engine)
+            missing = [k for k in self.options.key if k not in table.c]
+            if missing:
+                raise ConfigError(f"sink {self.name!r}: key column(s) {missing} are not in "
+                                  "the table")
+            self._table = table
+            return table
 
-    def _create(self, sample: Record) -> None:
-        columns = [sa.Column(k, _column_type(v), primary_key=k in self.options.key)
-                   for k, v in sample.items()]
+    @staticmethod
+    def _column_types(rows: Sequence[Record]) -> dict[str, sa.types.TypeEngine[Any]]:
+        """Each column any row carries, typed by its first non-null value."""
+        types: dict[str, sa.types.TypeEngine[Any]] = {}
+        for row in rows:
+            for name, value in row.items():
+                if name not in types or (value is not None and isinstance(types[name], sa.Text)):
+                    types[name] = _column_type(value) if value is not None else sa.Text()
+        return types
+
+    def _new_columns(self, table: sa.Table, rows: Sequence[Record]) -> list[str]:
+        if not self.options.create:
+            return []
+        return [c for row in rows for c in row if c not in table.c]
+
+    def _create(self, rows: Sequence[Record]) -> None:
+        columns = [sa.Column(k, t, primary_key=k in self.options.key)
+                   for k, t in self._column_types(rows).items()]
         sa.Table(self.name, sa.MetaData(), *columns).create(self.engine, checkfirst=True)
+
+    def _widen(self, table: sa.Table, rows: Sequence[Record]) -> None:
+        """Add the columns new rows bring (created nullable: older rows have no value)."""
+        dialect = self.engine.dialect
+        with self.engine.begin() as conn:
+            for name, type_ in self._column_types(rows).items():
+                if name not in table.c:
+                    quote = dialect.identifier_preparer.quote
+                    conn.execute(sa.text(f"ALTER TABLE {quote(self.name)} ADD COLUMN "
+                                         f"{quote(name)} {type_.compile(dialect=dialect)}"))
 
     async def write(self, records: Sequence[Record], mode: WriteMode) -> list[WriteResult]:
         return await asyncio.to_thread(self._write, list(records), mode)
 
     def _write(self, records: list[Record], mode: WriteMode) -> list[WriteResult]:
+        if not self.tenant_column:
+            return self._write_rows(records, mode)
+        return self._write_tenant_rows(records, mode, self.tenant_column)
+
+    def _write_rows(self, records: list[Record], mode: WriteMode) -> list[WriteResult]:
         if not records:
             return []
-        if self.tenant_column:
-            return self._write_tenant_rows(records, mode)
-        table = self._resolve(records[0])
+        table = self._resolve(records)
         key_cols = [table.c[k] for k in self.options.key]
         keys = [tuple(r.get(k) for k in self.options.key) for r in records]
         with self.engine.begin() as conn:
@@ -105,10 +140,9 @@ class TableSink(Sink):
                     "|".join(map(str, keys[i])), created=keys[i] not in existing)
         return results
 
-    def _write_tenant_rows(self, records: list[Record], mode: WriteMode) -> list[WriteResult]:
+    def _write_tenant_rows(self, records: list[Record], mode: WriteMode,
+                           column: str) -> list[WriteResult]:
         """Stamp each row with this connection's tenant; a row of another tenant is refused."""
-        column = self.tenant_column
-        assert column is not None
         results: list[WriteResult | None] = [None] * len(records)
         own: list[tuple[int, Record]] = []
         for i, record in enumerate(records):
@@ -118,11 +152,7 @@ class TableSink(Sink):
             else:
                 results[i] = WriteResult.failed(
                     f"row of tenant {tenant!r} refused: this connection serves {self.tenant!r}")
-        saved, self.tenant_column = self.tenant_column, None
-        try:
-            written = self._write([r for _, r in own], mode)
-        finally:
-            self.tenant_column = saved
+        written = self._write_rows([r for _, r in own], mode)
         for (i, _), result in zip(own, written, strict=True):
             results[i] = result
         return [r for r in results if r is not None]
@@ -139,8 +169,16 @@ class TableSink(Sink):
 
     def _apply(self, conn: sa.Connection, table: sa.Table, rows: list[Record],
                mode: WriteMode) -> None:
-        if not rows:
-            return
+        """Write rows grouped by the columns they carry: a column a row leaves out (a null the
+        mapping skips) is not touched at the destination, so it never wipes a stored value."""
+        groups: dict[tuple[str, ...], list[Record]] = {}
+        for row in rows:
+            groups.setdefault(tuple(row), []).append(row)
+        for group in groups.values():
+            self._apply_group(conn, table, group, mode)
+
+    def _apply_group(self, conn: sa.Connection, table: sa.Table, rows: list[Record],
+                     mode: WriteMode) -> None:
         if mode is WriteMode.UPDATE:
             stmt = sa.update(table).where(*[
                 table.c[k] == sa.bindparam(f"key_{k}") for k in self.options.key])
@@ -162,7 +200,7 @@ class TableSink(Sink):
         return await asyncio.to_thread(self._delete, list(keys))
 
     def _delete(self, keys: list[tuple[Any, ...]]) -> list[WriteResult]:
-        table = self._resolve(None)
+        table = self._resolve(())
         cols = [table.c[k] for k in self.options.key]
         with self.engine.begin() as conn:
             for key in keys:

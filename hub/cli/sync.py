@@ -90,8 +90,7 @@ def runs(
         records = store.runs(pipeline, limit)
     finally:
         store.close()
-    table = Table("id", "pipeline", "kind", "status", "started", "seconds", *OUTCOME_COLUMNS,
-                  "error")
+    table = Table("id", "pipeline", "kind", "status", "started", "s", *OUTCOME_COLUMNS, "error")
     for r in records:
         table.add_row(*_run_row(r))
     console.print(table)
@@ -100,5 +99,5 @@ def runs(
 def _run_row(r: RunRecord) -> list[str]:
     seconds = f"{(r.finished_at - r.started_at).total_seconds():.1f}" if r.finished_at else "-"
     error = (r.error or "")[:60] + (f" (resume {r.resume_at:%H:%M})" if r.resume_at else "")
-    return [str(r.id), r.pipeline, r.kind, r.status, f"{r.started_at:%Y-%m-%d %H:%M:%S}",
+    return [str(r.id), r.pipeline, r.kind, r.status, f"{r.started_at:%m-%d %H:%M:%S}",
             seconds, *(f"{getattr(r, c):,}" for c in OUTCOME_COLUMNS), error]

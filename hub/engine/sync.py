@@ -22,6 +22,7 @@ from typing import Any
 
 from hub.connector import Outcome, Record, WriteMode, WriteResult
 from hub.connector.jsonsafe import to_json
+from hub.engine import failpoints
 from hub.engine.payload import key_string, key_tuple, payload_hash
 from hub.engine.plan import Plan
 from hub.errors import QuotaExhaustedError, RecordError, TransientError
@@ -60,13 +61,15 @@ class PageOutcome:
     hashes: dict[str, str] = field(default_factory=dict)
     created: list[str] = field(default_factory=list)
 
-    def dead(self, kind: str, staged_or_record: Staged | Record, error: str) -> None:
+    def dead(self, kind: str, staged_or_record: Staged | Record, error: str,
+             source_key: str | None = None) -> None:
         self.counts[kind] += 1
+        key: str | None
         if isinstance(staged_or_record, Staged):
             record, payload, key = (staged_or_record.record, staged_or_record.payload,
                                     staged_or_record.key)
         else:
-            record, payload, key = staged_or_record, None, None
+            record, payload, key = staged_or_record, None, source_key
         self.letters.append({"kind": kind, "record": to_json(record), "record_key": key,
                              "payload": to_json(payload) if payload is not None else None,
                              "error": error})
@@ -96,6 +99,7 @@ class SyncEngine:
             async for page in plan.stream.read(after):
                 if not page:
                     continue
+                failpoints.reach("after_read")
                 outcome, staged = self._prepare(plan, page)
                 if mirror:
                     seen.update(s.key for s in staged)
@@ -104,8 +108,10 @@ class SyncEngine:
                     outcome.counts["written"] += len(staged)
                 else:
                     await self._deliver(plan, staged, outcome)
+                    failpoints.reach("before_commit")
                     self._commit(plan, result.run_id, outcome, plan.stream.checkpoint(page[-1]),
                                  keep_cursor=not mirror)
+                    failpoints.reach("after_commit")
                 result.counts.update(outcome.counts)
                 if progress:
                     progress(result.counts)
@@ -137,7 +143,8 @@ class SyncEngine:
             try:
                 payload, key = plan.transform(record)
             except RecordError as exc:
-                outcome.dead("invalid", record, str(exc))
+                source_key = key_string(tuple(record.get(k) for k in plan.stream.primary_key))
+                outcome.dead("invalid", record, str(exc), source_key)
                 continue
             ks = key_string(key)
             earlier = staged.pop(ks, None)
@@ -197,6 +204,7 @@ class SyncEngine:
                     return [WriteResult.failed(str(exc))]
                 half = len(batch) // 2
                 return [*await one(batch[:half]), *await one(batch[half:])]
+            failpoints.reach("after_batch")
             if len(results) != len(batch):
                 raise TransientError(f"sink {plan.sink.name!r} returned {len(results)} results "
                                      f"for {len(batch)} records")

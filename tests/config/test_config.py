@@ -126,7 +126,8 @@ def test_escaped_reference_stays_literal(tmp_path: Path) -> None:
 
 
 def test_a_pipeline_may_not_cross_tenants(tmp_path: Path) -> None:
-    text = GOOD.replace("    url: sqlite:///shop.db", "    url: sqlite:///shop.db\n    tenant: acme")
+    text = GOOD.replace("    url: sqlite:///shop.db",
+                        "    url: sqlite:///shop.db\n    tenant: acme")
     (tmp_path / "hub.yaml").write_text(text)
     with pytest.raises(ConfigError, match="different tenants \\(acme, default\\)"):
         load_config(tmp_path / "hub.yaml")

@@ -64,10 +64,14 @@ def test_cursor_round_trip_and_clear(store: StateStore) -> None:
 
 
 def test_a_failed_transaction_leaves_nothing(store: StateStore) -> None:
-    with pytest.raises(RuntimeError), store.transaction() as tx:
-        tx.set_cursor("p", {"position": [1]})
-        tx.put_hashes("dest", {"k": "h"})
-        raise RuntimeError("crash between write and commit")
+    def crash_before_commit() -> None:
+        with store.transaction() as tx:
+            tx.set_cursor("p", {"position": [1]})
+            tx.put_hashes("dest", {"k": "h"})
+            raise RuntimeError("crash between write and commit")
+
+    with pytest.raises(RuntimeError):
+        crash_before_commit()
     assert store.get_cursor("p") is None
     with store.transaction() as tx:
         assert tx.get_hashes("dest", ["k"]) == {}
@@ -76,7 +80,7 @@ def test_a_failed_transaction_leaves_nothing(store: StateStore) -> None:
 def test_hashes_remember_who_created_the_record(store: StateStore) -> None:
     keys = [f"k{i}" for i in range(1200)]  # more than one IN chunk
     with store.transaction() as tx:
-        tx.put_hashes("dest", {k: "h1" for k in keys}, created=keys[:10])
+        tx.put_hashes("dest", dict.fromkeys(keys, "h1"), created=keys[:10])
     with store.transaction() as tx:
         tx.put_hashes("dest", {"k0": "h2", "k11": "h2"})
         got = tx.get_hashes("dest", [*keys, "missing"])

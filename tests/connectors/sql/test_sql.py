@@ -120,7 +120,8 @@ async def test_one_bad_row_fails_alone(db: SqlConnector) -> None:
     results = await sink.write(batch, WriteMode.UPSERT)
     failed = [b["id"] for b, r in zip(batch, results, strict=True) if r.outcome is Outcome.FAILED]
     assert failed == [5]
-    assert results[3].error and "null" in results[3].error.lower()
+    assert results[3].error is not None
+    assert "null" in results[3].error.lower()
     assert set(_rows(db)) == {1, 2, 3, 4, 6, 7, 8}
 
 
