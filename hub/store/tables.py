@@ -323,3 +323,47 @@ send_ledger = sa.Table(
     sa.Column("updated_at", UtcDateTime, nullable=False),
     sa.Index(None, "tenant", "contact_id", "created_at"),
 )
+
+# ---- marketing services ----------------------------------------------------------------------
+
+rfm_snapshots = sa.Table(
+    "rfm_snapshots", metadata,
+    sa.Column("tenant", Id, primary_key=True),
+    sa.Column("snapshot_date", sa.Date, primary_key=True),
+    sa.Column("contact_id", Id, primary_key=True),
+    sa.Column("recency_days", sa.Integer),
+    sa.Column("frequency", sa.Integer, nullable=False),
+    sa.Column("monetary", Money, nullable=False),
+    sa.Column("r_score", sa.SmallInteger, nullable=False),
+    sa.Column("f_score", sa.SmallInteger, nullable=False),
+    sa.Column("m_score", sa.SmallInteger, nullable=False),
+    sa.Column("composite", sa.Float, nullable=False),
+    sa.Column("segment", sa.String(40)),
+    sa.Index(None, "tenant", "contact_id", "snapshot_date"),
+)
+
+trigger_executions = sa.Table(
+    "trigger_executions", metadata,
+    sa.Column("idempotency_key", sa.String(200), primary_key=True,
+              doc="customer + trigger + date bucket: a trigger fires once per key"),
+    sa.Column("tenant", Id, nullable=False),
+    sa.Column("trigger", sa.String(100), nullable=False),
+    sa.Column("contact_id", Id, nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("payload", JSON, nullable=False, server_default=_EMPTY_JSON),
+    sa.Column("fired_at", UtcDateTime, nullable=False),
+    sa.Index(None, "tenant", "trigger", "contact_id", "fired_at"),
+)
+
+audit_log = sa.Table(
+    "audit_log", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("tenant", Id, nullable=False),
+    sa.Column("actor", sa.String(200), nullable=False),
+    sa.Column("action", sa.String(100), nullable=False),
+    sa.Column("subject_type", sa.String(40), nullable=False),
+    sa.Column("subject_id", Id, nullable=False),
+    sa.Column("detail", JSON, nullable=False, server_default=_EMPTY_JSON),
+    sa.Column("at", UtcDateTime, nullable=False),
+    sa.Index(None, "tenant", "subject_type", "subject_id", "at"),
+)

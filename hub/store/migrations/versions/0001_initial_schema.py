@@ -28,6 +28,20 @@ def upgrade() -> None:
     sa.Column('discount', sa.Numeric(precision=18, scale=4), nullable=False),
     sa.PrimaryKeyConstraint('tenant', 'order_id', 'promotion_id', name=op.f('pk_applied_promotions'))
     )
+    op.create_table('audit_log',
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
+    sa.Column('tenant', sa.String(length=64), nullable=False),
+    sa.Column('actor', sa.String(length=200), nullable=False),
+    sa.Column('action', sa.String(length=100), nullable=False),
+    sa.Column('subject_type', sa.String(length=40), nullable=False),
+    sa.Column('subject_id', sa.String(length=64), nullable=False),
+    sa.Column('detail', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), server_default=sa.text("'{}'"), nullable=False),
+    sa.Column('at', hub.store.types.UtcDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_log'))
+    )
+    with op.batch_alter_table('audit_log', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_audit_log_tenant_subject_type_subject_id_at'), ['tenant', 'subject_type', 'subject_id', 'at'], unique=False)
+
     op.create_table('campaigns',
     sa.Column('tenant', sa.String(length=64), nullable=False),
     sa.Column('id', sa.String(length=64), nullable=False),
@@ -256,6 +270,23 @@ def upgrade() -> None:
     sa.Column('ends_at', hub.store.types.UtcDateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('tenant', 'id', name=op.f('pk_promotions'))
     )
+    op.create_table('rfm_snapshots',
+    sa.Column('tenant', sa.String(length=64), nullable=False),
+    sa.Column('snapshot_date', sa.Date(), nullable=False),
+    sa.Column('contact_id', sa.String(length=64), nullable=False),
+    sa.Column('recency_days', sa.Integer(), nullable=True),
+    sa.Column('frequency', sa.Integer(), nullable=False),
+    sa.Column('monetary', sa.Numeric(precision=18, scale=4), nullable=False),
+    sa.Column('r_score', sa.SmallInteger(), nullable=False),
+    sa.Column('f_score', sa.SmallInteger(), nullable=False),
+    sa.Column('m_score', sa.SmallInteger(), nullable=False),
+    sa.Column('composite', sa.Float(), nullable=False),
+    sa.Column('segment', sa.String(length=40), nullable=True),
+    sa.PrimaryKeyConstraint('tenant', 'snapshot_date', 'contact_id', name=op.f('pk_rfm_snapshots'))
+    )
+    with op.batch_alter_table('rfm_snapshots', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_rfm_snapshots_tenant_contact_id_snapshot_date'), ['tenant', 'contact_id', 'snapshot_date'], unique=False)
+
     op.create_table('runs',
     sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
     sa.Column('pipeline', sa.String(length=100), nullable=False),
@@ -336,9 +367,26 @@ def upgrade() -> None:
     with op.batch_alter_table('touchpoints', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_touchpoints_tenant_contact_id_occurred_at'), ['tenant', 'contact_id', 'occurred_at'], unique=False)
 
+    op.create_table('trigger_executions',
+    sa.Column('idempotency_key', sa.String(length=200), nullable=False),
+    sa.Column('tenant', sa.String(length=64), nullable=False),
+    sa.Column('trigger', sa.String(length=100), nullable=False),
+    sa.Column('contact_id', sa.String(length=64), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('payload', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), server_default=sa.text("'{}'"), nullable=False),
+    sa.Column('fired_at', hub.store.types.UtcDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('idempotency_key', name=op.f('pk_trigger_executions'))
+    )
+    with op.batch_alter_table('trigger_executions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_trigger_executions_tenant_trigger_contact_id_fired_at'), ['tenant', 'trigger', 'contact_id', 'fired_at'], unique=False)
+
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('trigger_executions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_trigger_executions_tenant_trigger_contact_id_fired_at'))
+
+    op.drop_table('trigger_executions')
     with op.batch_alter_table('touchpoints', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_touchpoints_tenant_contact_id_occurred_at'))
 
@@ -355,6 +403,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_runs_pipeline_started_at'))
 
     op.drop_table('runs')
+    with op.batch_alter_table('rfm_snapshots', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_rfm_snapshots_tenant_contact_id_snapshot_date'))
+
+    op.drop_table('rfm_snapshots')
     op.drop_table('promotions')
     op.drop_table('processed_events')
     with op.batch_alter_table('outbox', schema=None) as batch_op:
@@ -404,4 +456,8 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_campaigns_tenant_status'))
 
     op.drop_table('campaigns')
+    with op.batch_alter_table('audit_log', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_audit_log_tenant_subject_type_subject_id_at'))
+
+    op.drop_table('audit_log')
     op.drop_table('applied_promotions')
