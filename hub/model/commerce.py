@@ -20,7 +20,9 @@ class OrderStatus(StrEnum):
     REFUNDED = "refunded"
 
 
-class OrderLine(HubModel):
+class LineItem(HubModel):
+    """A product on an order or in a cart."""
+
     sku: NonEmpty
     product_name: str | None = None
     category: str | None = None
@@ -30,6 +32,10 @@ class OrderLine(HubModel):
     @property
     def total(self) -> Money:
         return self.unit_price * self.quantity
+
+
+class OrderLine(LineItem):
+    pass
 
 
 class AppliedPromotion(HubModel):
@@ -59,12 +65,8 @@ class CartStatus(StrEnum):
     CLEARED = "cleared"
 
 
-class CartItem(HubModel):
-    sku: NonEmpty
-    product_name: str | None = None
-    category: str | None = None
-    quantity: int = Field(gt=0)
-    unit_price: Money = Field(ge=0)
+class CartItem(LineItem):
+    pass
 
 
 class Cart(TenantRecord):
@@ -76,7 +78,7 @@ class Cart(TenantRecord):
 
     @property
     def value(self) -> Money:
-        return sum((i.unit_price * i.quantity for i in self.items), Money(0))
+        return sum((i.total for i in self.items), Money(0))
 
 
 class PromotionKind(StrEnum):
