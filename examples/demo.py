@@ -8,6 +8,8 @@ syncs again to show that only the changes are written. Everything runs through t
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import shutil
 import sys
 from datetime import UTC, datetime
@@ -23,6 +25,8 @@ from hub.cli import main as hub
 
 DEMO = Path(__file__).with_name("demo")
 VAR = DEMO / "var"
+# Later stages of the demo, each a module with run(console, var, config); run in this order.
+SECTIONS = ["examples.demo_segments", "examples.demo_campaigns", "examples.demo_hubspot"]
 LOAD = ["customers", "consents", "orders", "order_lines", "carts", "cart_items", "promotions",
         "applied_promotions"]
 console = Console()
@@ -85,6 +89,9 @@ def main() -> None:
     step("Records the hub refused, kept with the reason", "dlq", "list", "customers",
          "--limit", "5")
     summary()
+    for name in SECTIONS:
+        if importlib.util.find_spec(name) is not None:
+            importlib.import_module(name).run(console, VAR, DEMO / "hub.yaml")
 
 
 if __name__ == "__main__":
