@@ -1,144 +1,70 @@
-"""A/B statistics: stable variant assignment, significance tests and the winner verdict.
+"""A/B statistics: significance tests and the winner verdict.
 
 Conversion metrics only (a contact converts or not). The decision test is the classic pooled
 two-proportion z-test; intervals use the unpooled (Wald) standard error, optionally with
 Welch-Satterthwaite degrees of freedom. `evaluate` gates any winner on a minimum sample per
 variant, on the absence of a sample-ratio mismatch, and on Holm-adjusted significance.
 
+The pieces live beside this module and are importable from here too: assignment in
+`abassign`, counts in `abcounts`, the k-variant tests and p-value adjustments in `multitest`.
+
 Bad counts raise `DomainRuleError`; bad settings (alpha, weights, thresholds) raise `ConfigError`.
 """
 
 from __future__ import annotations
 
-import hashlib
 import math
-import operator
-from bisect import bisect_right
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from itertools import accumulate
 from typing import Literal
 
 from scipy import stats
 
 from hub.errors import ConfigError, DomainRuleError
+from hub.marketing.abassign import Allocation, assign_variant, bucket
+from hub.marketing.abcounts import (
+    DEFAULT_ALPHA,
+    DEFAULT_MIN_SAMPLE,
+    DEFAULT_SRM_THRESHOLD,
+    VariantCounts,
+    check_alpha,
+    check_variants,
+)
+from hub.marketing.multitest import (
+    ChiSquareTest,
+    SampleRatioCheck,
+    benjamini_hochberg_adjust,
+    chi_square_test,
+    holm_adjust,
+    sample_ratio_check,
+)
+
+__all__ = [
+    "DEFAULT_ALPHA",
+    "DEFAULT_MIN_SAMPLE",
+    "DEFAULT_SRM_THRESHOLD",
+    "Allocation",
+    "ChiSquareTest",
+    "Evaluation",
+    "Interval",
+    "ProportionComparison",
+    "SampleRatioCheck",
+    "VariantCounts",
+    "VariantResult",
+    "Verdict",
+    "assign_variant",
+    "benjamini_hochberg_adjust",
+    "bucket",
+    "chi_square_test",
+    "evaluate",
+    "holm_adjust",
+    "sample_ratio_check",
+    "two_proportion_test",
+    "wilson_interval",
+]
 
 Interval = Literal["normal", "welch"]
-
-DEFAULT_ALPHA = 0.05
-DEFAULT_MIN_SAMPLE = 100  # contacts per variant; the business rule for A/B tests
-DEFAULT_SRM_THRESHOLD = 0.001
-
-
-# --- assignment -------------------------------------------------------------------------------
-
-
-def bucket(contact_id: str, experiment: str, salt: str = "") -> float:
-    """A stable number in [0, 1) for this contact in this experiment.
-
-    The parts are length-prefixed before hashing so ("ab", "c") and ("a", "bc") never collide.
-    """
-    key = "".join(f"{len(part)}:{part}" for part in (salt, experiment, contact_id))
-    digest = hashlib.sha256(key.encode("utf-8")).digest()
-    # 53 bits: every value maps exactly onto a float in [0, 1)
-    return (int.from_bytes(digest[:8], "big") >> 11) / float(1 << 53)
-
-
-class Allocation:
-    """A traffic split for one experiment: the same contact always gets the same variant."""
-
-    def __init__(
-        self,
-        experiment: str,
-        variants: Mapping[str, float] | Sequence[str],
-        *,
-        salt: str = "",
-    ) -> None:
-        if not experiment:
-            raise ConfigError("an experiment needs a non-empty name to hash contacts by")
-        weights = dict(variants) if isinstance(variants, Mapping) else dict.fromkeys(variants, 1.0)
-        if not isinstance(variants, Mapping) and len(weights) != len(variants):
-            raise ConfigError(f"variant names must be unique, got {list(variants)}")
-        if len(weights) < 2:
-            raise ConfigError(f"an experiment needs at least 2 variants, got {list(weights)}")
-        for name, weight in weights.items():
-            if not (isinstance(weight, int | float) and math.isfinite(weight) and weight > 0):
-                raise ConfigError(f"weight of variant {name!r} must be positive, got {weight!r}")
-        total = math.fsum(weights.values())
-        self.experiment = experiment
-        self.salt = salt
-        self.weights: Mapping[str, float] = {n: w / total for n, w in weights.items()}
-        self._names = tuple(weights)
-        cumulative = list(accumulate(self.weights.values()))
-        cumulative[-1] = 1.0  # rounding must not leave a sliver past the last variant
-        self._cumulative = cumulative
-
-    def assign(self, contact_id: str) -> str:
-        u = bucket(contact_id, self.experiment, self.salt)
-        return self._names[bisect_right(self._cumulative, u)]
-
-
-def assign_variant(
-    contact_id: str,
-    experiment: str,
-    variants: Mapping[str, float] | Sequence[str],
-    *,
-    salt: str = "",
-) -> str:
-    """One-off assignment; build an `Allocation` once when assigning many contacts."""
-    return Allocation(experiment, variants, salt=salt).assign(contact_id)
-
-
-# --- counts -----------------------------------------------------------------------------------
-
-
-def _count(value: object, what: str, name: str) -> int:
-    if isinstance(value, bool):
-        raise DomainRuleError("abtest.counts", f"{what} of variant {name!r} must be a number")
-    try:
-        number = operator.index(value)  # type: ignore[arg-type]
-    except TypeError:
-        raise DomainRuleError(
-            "abtest.counts", f"{what} of variant {name!r} must be a whole number, got {value!r}"
-        ) from None
-    if number < 0:
-        raise DomainRuleError(
-            "abtest.counts", f"{what} of variant {name!r} cannot be negative, got {number}"
-        )
-    return int(number)
-
-
-@dataclass(frozen=True, slots=True)
-class VariantCounts:
-    """How many contacts saw a variant and how many of them converted."""
-
-    name: str
-    exposures: int
-    conversions: int
-
-    def __post_init__(self) -> None:
-        if not self.name:
-            raise DomainRuleError("abtest.counts", "a variant needs a non-empty name")
-        exposures = _count(self.exposures, "exposures", self.name)
-        conversions = _count(self.conversions, "conversions", self.name)
-        if conversions > exposures:
-            raise DomainRuleError(
-                "abtest.counts",
-                f"variant {self.name!r} has more conversions ({conversions}) "
-                f"than exposures ({exposures})",
-            )
-        object.__setattr__(self, "exposures", exposures)
-        object.__setattr__(self, "conversions", conversions)
-
-    @property
-    def rate(self) -> float:
-        return self.conversions / self.exposures if self.exposures else 0.0
-
-
-def _check_alpha(alpha: float) -> None:
-    if not (isinstance(alpha, int | float) and 0 < alpha < 1):
-        raise ConfigError(f"alpha must be between 0 and 1 (exclusive), got {alpha!r}")
 
 
 # --- two proportions --------------------------------------------------------------------------
@@ -193,7 +119,7 @@ def two_proportion_test(
     interval: Interval = "normal",
 ) -> ProportionComparison:
     """Compare two conversion rates (two-sided)."""
-    _check_alpha(alpha)
+    check_alpha(alpha)
     if interval not in ("normal", "welch"):
         raise ConfigError(f"interval must be 'normal' or 'welch', got {interval!r}")
     for variant in (control, treatment):
@@ -257,7 +183,7 @@ def wilson_interval(
     conversions: int, exposures: int, alpha: float = DEFAULT_ALPHA
 ) -> tuple[float, float]:
     """Wilson score interval for one conversion rate; sound even at 0 % or 100 %."""
-    _check_alpha(alpha)
+    check_alpha(alpha)
     VariantCounts("rate", exposures, conversions)  # validates the counts
     if exposures == 0:
         return (0.0, 1.0)
@@ -270,109 +196,6 @@ def wilson_interval(
     low = 0.0 if conversions == 0 else max(0.0, centre - half)
     high = 1.0 if conversions == exposures else min(1.0, centre + half)
     return (low, high)
-
-
-# --- more than two variants -------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class ChiSquareTest:
-    """Pearson chi-square test (no continuity correction)."""
-
-    statistic: float
-    df: int
-    p_value: float
-
-
-def chi_square_test(variants: Sequence[VariantCounts]) -> ChiSquareTest:
-    """Do conversion rates differ at all across the variants? (test of independence, k x 2)"""
-    _check_variants(variants)
-    if any(v.exposures == 0 for v in variants):
-        empty = [v.name for v in variants if v.exposures == 0]
-        raise DomainRuleError("abtest.counts", f"variants without exposures: {empty}")
-    total = sum(v.exposures for v in variants)
-    converted = sum(v.conversions for v in variants)
-    df = len(variants) - 1
-    if converted in (0, total):  # one outcome column is empty: no evidence of any difference
-        return ChiSquareTest(statistic=0.0, df=df, p_value=1.0)
-    statistic = 0.0
-    for v in variants:
-        expected_yes = v.exposures * converted / total
-        expected_no = v.exposures - expected_yes
-        statistic += (v.conversions - expected_yes) ** 2 / expected_yes
-        statistic += (v.exposures - v.conversions - expected_no) ** 2 / expected_no
-    return ChiSquareTest(statistic=statistic, df=df, p_value=float(stats.chi2.sf(statistic, df)))
-
-
-@dataclass(frozen=True, slots=True)
-class SampleRatioCheck:
-    """Chi-square goodness of fit of the observed exposures against the planned split."""
-
-    statistic: float
-    df: int
-    p_value: float
-    expected: tuple[float, ...]
-    threshold: float
-    flagged: bool
-
-
-def sample_ratio_check(
-    exposures: Sequence[int],
-    weights: Sequence[float] | None = None,
-    *,
-    threshold: float = DEFAULT_SRM_THRESHOLD,
-) -> SampleRatioCheck:
-    """Flag a split that drifted from its weights (p below `threshold`): the data is suspect."""
-    if len(exposures) < 2:
-        raise DomainRuleError("abtest.variants", "a sample-ratio check needs at least 2 variants")
-    counts = [_count(n, "exposures", f"#{i}") for i, n in enumerate(exposures)]
-    if weights is None:
-        weights = [1.0] * len(counts)
-    if len(weights) != len(counts):
-        raise ConfigError(f"got {len(weights)} weights for {len(counts)} variants")
-    for w in weights:
-        if not (isinstance(w, int | float) and math.isfinite(w) and w > 0):
-            raise ConfigError(f"variant weights must be positive, got {list(weights)}")
-    if not (isinstance(threshold, int | float) and 0 < threshold < 1):
-        raise ConfigError(f"srm_threshold must be between 0 and 1, got {threshold!r}")
-    total, weight_sum = sum(counts), math.fsum(weights)
-    expected = tuple(total * w / weight_sum for w in weights)
-    df = len(counts) - 1
-    if total == 0:
-        return SampleRatioCheck(0.0, df, 1.0, expected, threshold, False)
-    statistic = math.fsum((o - e) ** 2 / e for o, e in zip(counts, expected, strict=True))
-    p_value = float(stats.chi2.sf(statistic, df))
-    return SampleRatioCheck(statistic, df, p_value, expected, threshold, p_value < threshold)
-
-
-def _check_p_values(p_values: Sequence[float]) -> None:
-    for p in p_values:
-        if not (isinstance(p, int | float) and 0.0 <= p <= 1.0):
-            raise DomainRuleError("abtest.p_values", f"p-values must lie in [0, 1], got {p!r}")
-
-
-def holm_adjust(p_values: Sequence[float]) -> tuple[float, ...]:
-    """Holm-Bonferroni adjusted p-values (controls the family-wise error rate)."""
-    _check_p_values(p_values)
-    m = len(p_values)
-    adjusted = [0.0] * m
-    running = 0.0
-    for rank, i in enumerate(sorted(range(m), key=lambda j: p_values[j])):
-        running = max(running, min(1.0, (m - rank) * p_values[i]))
-        adjusted[i] = running
-    return tuple(adjusted)
-
-
-def benjamini_hochberg_adjust(p_values: Sequence[float]) -> tuple[float, ...]:
-    """Benjamini-Hochberg adjusted p-values (controls the false discovery rate)."""
-    _check_p_values(p_values)
-    m = len(p_values)
-    adjusted = [0.0] * m
-    running = 1.0
-    for rank, i in reversed(list(enumerate(sorted(range(m), key=lambda j: p_values[j]), 1))):
-        running = min(running, m * p_values[i] / rank)
-        adjusted[i] = running
-    return tuple(adjusted)
 
 
 # --- the verdict ------------------------------------------------------------------------------
@@ -418,16 +241,6 @@ class Evaluation:
         raise KeyError(name)
 
 
-def _check_variants(variants: Sequence[VariantCounts]) -> None:
-    if len(variants) < 2:
-        raise DomainRuleError(
-            "abtest.variants", f"an A/B test needs at least 2 variants, got {len(variants)}"
-        )
-    names = [v.name for v in variants]
-    if len(set(names)) != len(names):
-        raise DomainRuleError("abtest.variants", f"variant names must be unique, got {names}")
-
-
 def evaluate(
     variants: Sequence[VariantCounts],
     *,
@@ -444,8 +257,8 @@ def evaluate(
     and a Holm-adjusted p-value below `alpha`. It is the best treatment that beats the control,
     or the control when every treatment is significantly worse.
     """
-    _check_variants(variants)
-    _check_alpha(alpha)
+    check_variants(variants)
+    check_alpha(alpha)
     if isinstance(min_sample, bool) or not isinstance(min_sample, int) or min_sample < 1:
         raise ConfigError(f"min_sample must be a whole number of at least 1, got {min_sample!r}")
     by_name = {v.name: v for v in variants}
