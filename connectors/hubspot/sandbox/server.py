@@ -39,7 +39,22 @@ def serve(
 ) -> None:
     """Run a sandbox in the foreground until interrupted."""
     config = config or SandboxConfig()
-    uvicorn.Server(_uvicorn_config(config, SandboxState(config), host, port, log_level)).run()
+    listener = _listen(host, port)
+    try:
+        state = SandboxState(config)
+        uvicorn.Server(_uvicorn_config(config, state, host, port, log_level)).run(
+            sockets=[listener])
+    finally:
+        listener.close()
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """A listening socket that names TCP: asyncio sets TCP_NODELAY only on such sockets, and
+    without it every answer waits ~40 ms for the client's delayed ACK (Nagle)."""
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind((host, port))
+    return listener
 
 
 class SandboxServer:
@@ -54,9 +69,7 @@ class SandboxServer:
     ) -> None:
         self.config = config or SandboxConfig()
         self.state = SandboxState(self.config)
-        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._socket.bind((host, port))
+        self._socket = _listen(host, port)
         self.host, self.port = self._socket.getsockname()[:2]
         self._server = uvicorn.Server(
             _uvicorn_config(self.config, self.state, self.host, self.port, "warning")
