@@ -23,10 +23,10 @@ from hub.http import Action, BodyClassifier, Policy, Reply, next_midnight, parse
 VENDOR = "HubSpot"
 
 TOKEN_HELP = (
-    "HubSpot refused the credentials: {detail}. Create a new access token for the private app "
-    "(HubSpot > Settings > Integrations > Private Apps > your app > Auth > rotate token) and "
-    "set `access_token` of the connection, or reconnect the OAuth app to issue a new refresh "
-    "token; check too that `base_url` points at the right portal."
+    "HubSpot refused the token ({detail}). To fix it: in HubSpot open Settings > Integrations > "
+    "Private Apps > your app > Auth, rotate or copy the access token and set it as the "
+    "connection's `access_token`; for an OAuth app, reconnect it and set the new "
+    "`refresh_token`. Check too that `base_url` is the right portal's API."
 )
 
 
@@ -78,7 +78,8 @@ class HubSpotPolicy(Policy):
         if reply.status == 401 and action in (Action.REFRESH_AUTH, Action.FAIL_RUN):
             body = reply.json if isinstance(reply.json, dict) else {}
             category = body.get("category") or "INVALID_AUTHENTICATION"
-            return AuthError(TOKEN_HELP.format(detail=f"401 {category}: {reply.message}"))
+            said = str(body.get("message") or reply.reason or "").split(". ")[0].rstrip(".")
+            return AuthError(TOKEN_HELP.format(detail=f"401 {category}: {said}"))
         return super().default_error(action, reply)
 
 
