@@ -1,0 +1,7 @@
+"""The hub's ASGI surfaces: the webhook receiver (more to come: ops API, metrics)."""
+
+from __future__ import annotations
+
+from hub.web.webhooks import WebhookHandler, create_webhook_app, verifiers_from_config
+
+__all__ = ["WebhookHandler", "create_webhook_app", "verifiers_from_config"]

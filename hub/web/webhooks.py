@@ -1,0 +1,84 @@
+"""The webhook receiver: `POST /webhooks/{connection}`, verified on the raw body first.
+
+Each connection that receives webhooks has a `WebhookVerifier` (its connector's
+`webhook_verifier()`). The receiver reads the raw body, has the verifier check the signature
+and its freshness against the exact URL the vendor called, and only then parses the JSON and
+hands it to the handler. A refused signature is answered 401 and nothing is recorded; an
+unknown connection 404; a verified body that is not JSON 400.
+
+    app = create_webhook_app({"crm": connector.webhook_verifier()}, handler)
+    # handler(connection, payload) may be a function or a coroutine function
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from hub.config import LoadedConfig
+from hub.connector import WebhookVerifier
+from hub.errors import AuthError, ConfigError
+
+log = logging.getLogger(__name__)
+
+WebhookHandler = Callable[[str, Any], Awaitable[None] | None]
+
+
+def create_webhook_app(verifiers: Mapping[str, WebhookVerifier], handler: WebhookHandler, *,
+                       public_url: str | None = None) -> Starlette:
+    """An ASGI app receiving the webhooks of the given connections.
+
+    `public_url` is the receiver's URL as vendors call it (`https://hooks.example.com`), for a
+    receiver behind a proxy that changes scheme or host; by default the request's own URL is
+    used. Signatures cover the URL, so it must be exactly what the vendor called.
+    """
+    base = public_url.rstrip("/") if public_url else None
+
+    async def receive(request: Request) -> Response:
+        connection = request.path_params["connection"]
+        verifier = verifiers.get(connection)
+        if verifier is None:
+            return JSONResponse({"error": f"no webhooks are received for {connection!r}"}, 404)
+        body = await request.body()  # the raw bytes: the signature is over exactly these
+        url = str(request.url)
+        if base is not None:
+            query = f"?{request.url.query}" if request.url.query else ""
+            url = f"{base}{request.url.path}{query}"
+        try:
+            verifier.verify(request.method, url, request.headers, body)
+        except AuthError as exc:
+            log.warning("webhook for %r refused: %s", connection, exc)
+            return JSONResponse({"error": str(exc)}, 401)
+        try:
+            payload = json.loads(body)
+        except ValueError:
+            return JSONResponse({"error": "the body is not JSON"}, 400)
+        outcome = handler(connection, payload)
+        if inspect.isawaitable(outcome):
+            await outcome
+        return Response(status_code=204)
+
+    return Starlette(routes=[Route("/webhooks/{connection}", receive, methods=["POST"])])
+
+
+def verifiers_from_config(loaded: LoadedConfig) -> dict[str, WebhookVerifier]:
+    """A verifier for every connection whose connector can verify webhooks and is set up to."""
+    found: dict[str, WebhookVerifier] = {}
+    for name in loaded.config.connections:
+        connector = loaded.connector(name)
+        make = getattr(connector, "webhook_verifier", None)
+        if make is None:
+            continue
+        try:
+            found[name] = make()
+        except ConfigError as exc:
+            log.info("connection %r receives no webhooks: %s", name, exc)
+    return found

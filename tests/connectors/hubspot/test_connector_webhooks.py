@@ -1,0 +1,172 @@
+"""HubSpot's webhooks through the hub's receiver: a change in HubSpot arrives verified and
+becomes an inbound update; a forged or stale signature is refused with 401 and nothing is
+recorded; the conflict policy decides which side of a two-way sync wins each field."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+
+from connectors.hubspot import (
+    Authority,
+    ConflictPolicy,
+    HubSpotConnector,
+    HubSpotSettings,
+    InboundChanges,
+    InboundUpdate,
+)
+from connectors.hubspot.sandbox import SandboxServer
+from connectors.hubspot.signature import sign_v3
+from connectors.hubspot.webhooks import FieldChange, updates_from_events
+from hub.testing.faultserver import serve_asgi
+from hub.web import create_webhook_app
+
+SECRET = "sandbox-client-secret"
+T0 = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
+
+
+@dataclass
+class Receiver:
+    url: str
+    payloads: list[Any] = field(default_factory=list)
+    updates: list[InboundUpdate] = field(default_factory=list)
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    """The hub's webhook app on loopback, for connection `crm`, feeding an inbound path."""
+    hub = HubSpotConnector(HubSpotSettings(access_token="unused", client_secret=SECRET))
+    found = Receiver("")
+    inbound = InboundChanges(ConflictPolicy(default=Authority.HUBSPOT),
+                             apply=found.updates.append)
+
+    def handle(connection: str, payload: Any) -> None:
+        found.payloads.append((connection, payload))
+        inbound.handle(payload)
+
+    app = create_webhook_app({"crm": hub.webhook_verifier()}, handle)
+    with serve_asgi(app) as server:
+        port = server.servers[0].sockets[0].getsockname()[1]
+        found.url = f"http://127.0.0.1:{port}/webhooks/crm"
+        yield found
+
+
+def post(url: str, body: bytes, signature: str, timestamp: str) -> httpx.Response:
+    return httpx.post(url, content=body, headers={
+        "Content-Type": "application/json", "X-HubSpot-Signature-v3": signature,
+        "X-HubSpot-Request-Timestamp": timestamp})
+
+
+def test_a_change_in_hubspot_arrives_as_a_verified_inbound_update(
+        start_hubspot_sandbox: Callable[..., SandboxServer], receiver: Receiver) -> None:
+    sandbox = start_hubspot_sandbox(webhook_url=receiver.url,
+                                    webhook_subscriptions=("contact.propertyChange",))
+    contact = sandbox.state.create("contacts", {"email": "ada@example.com"})
+    assert sandbox.state.webhooks.wait_idle(10)
+    receiver.updates.clear()
+
+    sandbox.state.modify("contacts", contact.id, {"firstname": "Ada", "lastname": "Lovelace"})
+    assert sandbox.state.webhooks.wait_idle(10)
+
+    assert all(a.succeeded for a in sandbox.state.webhooks.attempts)
+    assert [(u.object_type, u.object_id, u.values, u.source) for u in receiver.updates] == [
+        ("contacts", contact.id, {"firstname": "Ada", "lastname": "Lovelace"}, "CRM_UI")]
+
+
+def test_a_forged_signature_is_refused_and_nothing_is_recorded(receiver: Receiver) -> None:
+    body = json.dumps([{"eventId": 1, "subscriptionType": "contact.propertyChange",
+                        "objectId": 7, "propertyName": "email", "propertyValue": "x@evil.test",
+                        "occurredAt": 1}]).encode()
+    now = str(int(time.time() * 1000))
+    forged = sign_v3("not-the-secret", "POST", receiver.url, body, now)
+    tampered = sign_v3(SECRET, "POST", receiver.url, body.replace(b"evil", b"good"), now)
+
+    answers = [post(receiver.url, body, forged, now), post(receiver.url, body, tampered, now)]
+
+    assert [a.status_code for a in answers] == [401, 401]
+    assert "signature" in answers[0].json()["error"]
+    assert (receiver.payloads, receiver.updates) == ([], [])
+
+
+def test_a_stale_signature_is_refused_and_nothing_is_recorded(receiver: Receiver) -> None:
+    body = b"[]"
+    stale = str(int((time.time() - 301) * 1000))  # five minutes and a second ago
+
+    answer = post(receiver.url, body, sign_v3(SECRET, "POST", receiver.url, body, stale), stale)
+
+    assert answer.status_code == 401
+    assert "old" in answer.json()["error"]
+    assert receiver.payloads == []
+
+
+def test_an_unknown_connection_is_404(receiver: Receiver) -> None:
+    url = receiver.url.replace("/crm", "/other")
+    now = str(int(time.time() * 1000))
+
+    answer = post(url, b"[]", sign_v3(SECRET, "POST", url, b"[]", now), now)
+
+    assert answer.status_code == 404
+    assert receiver.payloads == []
+
+
+# -- turning events into updates, and the conflict policy ------------------------------------
+
+
+def event(event_id: int, name: str, value: str, at: datetime, object_id: int = 1,
+          kind: str = "contact.propertyChange") -> dict[str, Any]:
+    return {"eventId": event_id, "subscriptionType": kind, "objectId": object_id,
+            "propertyName": name, "propertyValue": value, "changeSource": "CRM_UI",
+            "occurredAt": int(at.timestamp() * 1000)}
+
+
+def test_events_group_by_record_and_the_latest_value_wins() -> None:
+    events = [event(2, "firstname", "New", T0 + timedelta(seconds=5)),
+              event(1, "firstname", "Old", T0),  # delivered late: older, so it loses
+              event(3, "lastname", "Byron", T0, object_id=2),
+              event(4, "dealname", "ignored", T0, kind="deal.creation")]
+
+    updates = updates_from_events(events)
+
+    assert [(u.object_id, u.values, sorted(u.event_ids)) for u in updates] == [
+        ("1", {"firstname": "New"}, [1, 2]), ("2", {"lastname": "Byron"}, [3])]
+
+
+@pytest.mark.parametrize(("rule", "local_at", "taken"), [
+    (Authority.HUB, T0 - timedelta(days=1), False),  # the hub decides, always
+    (Authority.HUBSPOT, T0 + timedelta(days=1), True),  # HubSpot decides, always
+    (Authority.LATEST, T0 - timedelta(minutes=1), True),  # HubSpot changed it last
+    (Authority.LATEST, T0 + timedelta(minutes=1), False),  # the hub changed it last
+])
+def test_the_conflict_policy_decides_per_field(rule: Authority, local_at: datetime,
+                                               taken: bool) -> None:
+    policy = ConflictPolicy({"email": rule})
+    remote = FieldChange("new@example.com", T0)
+
+    decision = policy.decide("email", FieldChange("old@example.com", local_at), remote)
+
+    assert decision.take is taken
+    assert "email" in decision.reason
+
+
+def test_the_inbound_path_applies_what_the_policy_takes_and_drops_duplicates() -> None:
+    applied: list[InboundUpdate] = []
+    local = {"email": FieldChange("ada@hub.test", T0 + timedelta(hours=1)),
+             "firstname": FieldChange("Ada", T0 - timedelta(hours=1))}
+    inbound = InboundChanges(ConflictPolicy({"email": "hub"}), apply=applied.append,
+                             local=lambda _type, _id: local)
+    batch = [event(10, "email", "ada@hubspot.test", T0), event(11, "firstname", "Augusta", T0),
+             event(12, "phone", "+15550100", T0)]
+
+    first = inbound.handle(batch)
+    again = inbound.handle(batch)  # HubSpot delivers at least once
+
+    assert [u.values for u in first] == [{"firstname": "Augusta", "phone": "+15550100"}]
+    assert applied == first
+    assert again == []
