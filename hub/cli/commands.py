@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from hub.cli import config, connectors, db, dlq, init, mappings, sync
+from hub.cli import check, config, connectors, db, dlq, init, mappings, sandbox, sync
 
-__all__ = ["config", "connectors", "db", "dlq", "init", "mappings", "sync"]
+__all__ = ["check", "config", "connectors", "db", "dlq", "init", "mappings", "sandbox", "sync"]

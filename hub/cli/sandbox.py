@@ -1,0 +1,85 @@
+"""`hub sandbox VENDOR --port N`: run a vendor's local emulator in the foreground.
+
+A sandbox lives in `connectors/<vendor>/sandbox` and offers `serve(port, config, host=…)` and a
+`SandboxConfig` dataclass; `--set name=value` changes one of its knobs (limits, latency …).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import pkgutil
+import typing
+from typing import Annotated, Any
+
+import typer
+
+import connectors
+from hub.cli.app import app, console
+from hub.errors import ConfigError
+
+
+def available() -> list[str]:
+    """Vendors whose connector package ships a sandbox."""
+    return sorted(
+        info.name for info in pkgutil.iter_modules(connectors.__path__)
+        if info.ispkg and importlib.util.find_spec(f"connectors.{info.name}.sandbox") is not None
+    )
+
+
+def _coerce(name: str, kind: Any, text: str) -> Any:
+    """Read a knob's value as its dataclass field's type says."""
+    options = [t for t in typing.get_args(kind) if t is not type(None)] or [kind]
+    if text.lower() in ("none", "null") and type(None) in typing.get_args(kind):
+        return None
+    target = options[0]
+    try:
+        if target is bool:
+            if text.lower() not in ("true", "false", "1", "0", "yes", "no"):
+                raise ValueError(text)
+            return text.lower() in ("true", "1", "yes")
+        if target in (int, float, str):
+            return target(text)
+        if typing.get_origin(target) is tuple:
+            return tuple(part.strip() for part in text.split(",") if part.strip())
+    except ValueError:
+        raise ConfigError(f"--set {name}={text}: not a valid {getattr(target, '__name__', target)}"
+                          ) from None
+    raise ConfigError(f"--set {name}: this knob cannot be set from the command line")
+
+
+def _config(module: Any, settings: list[str]) -> Any:
+    config_cls = getattr(module, "SandboxConfig", None)
+    if config_cls is None:
+        return None
+    hints = typing.get_type_hints(config_cls)
+    names = {f.name for f in dataclasses.fields(config_cls)}
+    knobs: dict[str, Any] = {}
+    for item in settings:
+        name, sep, text = item.partition("=")
+        name = name.strip()
+        if not sep or name not in names:
+            raise ConfigError(f"--set {item!r}: expected name=value with one of: "
+                              f"{', '.join(sorted(names))}")
+        knobs[name] = _coerce(name, hints[name], text.strip())
+    return config_cls(**knobs)
+
+
+@app.command("sandbox")
+def sandbox(
+    vendor: Annotated[str, typer.Argument(help="whose API to emulate, e.g. hubspot")],
+    port: Annotated[int, typer.Option(help="port to listen on")] = 8090,
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    settings: Annotated[list[str] | None, typer.Option(
+        "--set", help="a knob of the sandbox, e.g. --set burst_limit=10 (repeatable)")] = None,
+) -> None:
+    """Run a vendor's sandbox, a local emulator of its API, until interrupted (Ctrl-C)."""
+    if vendor not in available():
+        raise ConfigError(f"no sandbox for {vendor!r} (available: {', '.join(available())})")
+    module = importlib.import_module(f"connectors.{vendor}.sandbox")
+    config = _config(module, settings or [])
+    token = ", ".join(getattr(config, "tokens", ()) or ())
+    console.print(f"{vendor} sandbox on http://{host}:{port}"
+                  + (f" (tokens: {token})" if token else "") + "; Ctrl-C stops it",
+                  highlight=False)
+    module.serve(port, config, host=host)
