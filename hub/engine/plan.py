@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, get_args
 
-from pydantic import ValidationError
+from pydantic import BaseModel, PlainSerializer, ValidationError, WrapSerializer
 
 from hub.config import LoadedConfig, Pipeline
 from hub.connector import Connector, Record, Sink, Stream, WriteMode
@@ -25,6 +25,18 @@ class Plan:
     mapping: Mapping | None
     model: type[HubModel] | None
 
+    def __post_init__(self) -> None:
+        # decided once per pipeline, not once per record: the record path reads these
+        model = self.model
+        self._stamps_tenant = model is not None and "tenant" in model.model_fields
+        # nested models (consents …) must be dumped to plain data; flat payloads need not be,
+        # unless the model customises how it dumps (then every payload takes `model_dump`)
+        self._nested: frozenset[str] = frozenset()
+        if model is not None:
+            plain_dump = _dumps_as_stored(model)
+            self._nested = frozenset(name for name, info in model.model_fields.items()
+                                     if _holds_model(info.annotation) or not plain_dump)
+
     @property
     def mode(self) -> WriteMode:
         return self.pipeline.destination.mode
@@ -40,16 +52,17 @@ class Plan:
     def transform(self, record: Record) -> tuple[dict[str, Any], tuple[Any, ...]]:
         """Map and validate one record: its payload and destination key, or RecordError."""
         payload = self.mapping.apply(record) if self.mapping else dict(record)
+        tenant = self.tenant
         if self.model is not None:
-            if "tenant" in self.model.model_fields:
+            if self._stamps_tenant:
                 # every canonical record carries its tenant: the destination connection's
-                payload.setdefault("tenant", self.tenant)
+                payload.setdefault("tenant", tenant)
             payload = self._validated(payload)
-        tenant = payload.get("tenant")
-        if tenant is not None and tenant != self.tenant:
-            raise TenantMismatchError(f"record of tenant {tenant!r} cannot be written with "
+        found = payload.get("tenant")
+        if found is not None and found != tenant:
+            raise TenantMismatchError(f"record of tenant {found!r} cannot be written with "
                                       f"connection {self.pipeline.destination.connection!r} "
-                                      f"(tenant {self.tenant!r})")
+                                      f"(tenant {tenant!r})")
         if self.mapping:
             key = self.mapping.key_of(payload)
         else:
@@ -67,12 +80,33 @@ class Plan:
                 for e in exc.errors(include_url=False))
             raise RecordError(f"invalid {self.model.__name__}: {reasons}") from None
         # keep only what the mapping set, in its normalised form (emails lowered, phones E.164)
+        given = model.model_fields_set
+        if given.isdisjoint(self._nested):
+            # flat values are already plain data: read them off the model in field order
+            # instead of paying for a full dump of every record
+            return {name: value for name, value in model.__dict__.items() if name in given}
         return model.model_dump(exclude_unset=True)
 
     async def aclose(self) -> None:
         await self.source.aclose()
         if self.destination is not self.source:
             await self.destination.aclose()
+
+
+def _holds_model(annotation: Any) -> bool:
+    """Whether a field's type is, or contains, a pydantic model."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return True
+    return any(_holds_model(arg) for arg in get_args(annotation))
+
+
+def _dumps_as_stored(model: type[BaseModel]) -> bool:
+    """Whether `model_dump` gives back each field's stored value unchanged."""
+    decorators = model.__pydantic_decorators__
+    custom = any(isinstance(m, PlainSerializer | WrapSerializer)
+                 for info in model.model_fields.values() for m in info.metadata)
+    return not (decorators.field_serializers or decorators.model_serializers
+                or model.model_computed_fields or custom)
 
 
 def build_plan(loaded: LoadedConfig, name: str) -> Plan:
