@@ -24,6 +24,19 @@ from typing import Any
 from connectors.hubspot.signature import MAX_AGE_SECONDS, SignatureError, verify_v3
 from hub.connector import WebhookVerifier
 
+__all__ = [
+    "Authority",
+    "ConflictPolicy",
+    "Decision",
+    "FieldChange",
+    "HubSpotWebhookVerifier",
+    "InboundChanges",
+    "InboundUpdate",
+    "SignatureError",
+    "parse_events",
+    "updates_from_events",
+]
+
 OBJECT_TYPES = {"contact": "contacts", "company": "companies", "deal": "deals"}
 
 
@@ -195,16 +208,3 @@ class InboundChanges:
             self._seen.discard(self._order.popleft())
         return False
 
-
-__all__ = [
-    "Authority",
-    "ConflictPolicy",
-    "Decision",
-    "FieldChange",
-    "HubSpotWebhookVerifier",
-    "InboundChanges",
-    "InboundUpdate",
-    "SignatureError",
-    "parse_events",
-    "updates_from_events",
-]
