@@ -2,13 +2,18 @@
 
 A batch is written in one statement inside a savepoint; if the database refuses it, the
 batch is retried row by row so that one bad row fails alone and the others are written.
+
+Key values are brought to their column's type first when that loses nothing (the string
+"42" for an integer column, the number 42 for a text one): mappings often give ids as
+text, and a key compared in the wrong type finds no row on SQLite (so an existing row
+looked new) and is an error on PostgreSQL.
 """
 
 from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, ClassVar
@@ -116,18 +121,22 @@ class TableSink(Sink):
         if not records:
             return []
         table = self._resolve(records)
+        records = _typed_keys(records, _key_types(table, self.options.key))
         key_cols = [table.c[k] for k in self.options.key]
         keys = [tuple(r.get(k) for k in self.options.key) for r in records]
         with self.engine.begin() as conn:
-            existing = self._existing(conn, key_cols, keys)
+            existing, unusable = self._existing_keys(conn, key_cols, keys)
             todo = [i for i, k in enumerate(keys)
-                    if not ((mode is WriteMode.UPDATE and k not in existing)
-                            or (mode is WriteMode.CREATE and k in existing))]
+                    if i not in unusable
+                    and not ((mode is WriteMode.UPDATE and k not in existing)
+                             or (mode is WriteMode.CREATE and k in existing))]
             results: list[WriteResult] = [
                 WriteResult.skipped("not at the destination; update mode writes existing rows only")
                 if mode is WriteMode.UPDATE else
                 WriteResult.skipped("already at the destination; create mode adds new rows only")
             ] * len(records)
+            for i, reason in unusable.items():
+                results[i] = WriteResult.failed(f"key {keys[i]!r} cannot be looked up: {reason}")
             rows = [records[i] for i in todo]
             try:
                 with conn.begin_nested():
@@ -156,6 +165,26 @@ class TableSink(Sink):
         for (i, _), result in zip(own, written, strict=True):
             results[i] = result
         return [r for r in results if r is not None]
+
+    def _existing_keys(self, conn: sa.Connection, key_cols: list[sa.Column[Any]],
+                       keys: list[tuple[Any, ...]]
+                       ) -> tuple[set[tuple[Any, ...]], dict[int, str]]:
+        """The keys already at the destination, and the rows whose key the database cannot
+        even compare (a value of the wrong kind): those fail alone, the others go on."""
+        try:
+            with conn.begin_nested():
+                return self._existing(conn, key_cols, keys), {}
+        except sa.exc.DBAPIError:
+            pass
+        found: set[tuple[Any, ...]] = set()
+        unusable: dict[int, str] = {}
+        for i, key in enumerate(keys):
+            try:
+                with conn.begin_nested():
+                    found |= self._existing(conn, key_cols, [key])
+            except sa.exc.DBAPIError as exc:
+                unusable[i] = _reason(exc)
+        return found, unusable
 
     def _existing(self, conn: sa.Connection, key_cols: list[sa.Column[Any]],
                   keys: list[tuple[Any, ...]]) -> set[tuple[Any, ...]]:
@@ -193,7 +222,7 @@ class TableSink(Sink):
             with conn.begin_nested():
                 self._apply(conn, table, [row], mode)
         except sa.exc.DBAPIError as exc:
-            return WriteResult.failed(str(exc.orig).splitlines()[0] if exc.orig else str(exc))
+            return WriteResult.failed(_reason(exc))
         return None
 
     async def delete(self, keys: Sequence[tuple[Any, ...]]) -> list[WriteResult]:
@@ -202,8 +231,55 @@ class TableSink(Sink):
     def _delete(self, keys: list[tuple[Any, ...]]) -> list[WriteResult]:
         table = self._resolve(())
         cols = [table.c[k] for k in self.options.key]
+        rows = _typed_keys([dict(zip(self.options.key, k, strict=True)) for k in keys],
+                           _key_types(table, self.options.key))
+        keys = [tuple(r[k] for k in self.options.key) for r in rows]
         with self.engine.begin() as conn:
             for key in keys:
                 match = [c == v for c, v in zip(cols, key, strict=True)]
                 conn.execute(sa.delete(table).where(*match))
         return [WriteResult.ok("|".join(map(str, k))) for k in keys]
+
+
+def _reason(exc: sa.exc.DBAPIError) -> str:
+    """The database's own message, first line: what a person needs in a dead letter."""
+    return str(exc.orig).splitlines()[0] if exc.orig else str(exc)
+
+
+_CONVERTIBLE = (int, float, Decimal, str)
+
+
+def _key_types(table: sa.Table, key: Sequence[str]) -> dict[str, Callable[[Any], Any]]:
+    """The Python type of each key column that a value may be converted to."""
+    kinds: dict[str, Callable[[Any], Any]] = {}
+    for name in key:
+        try:
+            kind = table.c[name].type.python_type
+        except NotImplementedError:  # a type without one: values go as they are
+            continue
+        if kind in _CONVERTIBLE:
+            kinds[name] = kind
+    return kinds
+
+
+def _typed_keys(records: list[Record], kinds: dict[str, Callable[[Any], Any]]) -> list[Record]:
+    """Records whose key values have their column's type, where converting loses nothing."""
+    if not kinds:
+        return records
+    typed: list[Record] = []
+    for record in records:
+        fixed: Record | None = None
+        for name, kind in kinds.items():
+            value = record.get(name)
+            if value is None or type(value) is kind or isinstance(value, bool):
+                continue
+            try:
+                converted = kind(value)
+            except (ValueError, TypeError, ArithmeticError):
+                continue  # not convertible: the database will say what is wrong with it
+            if str(converted) != str(value):
+                continue  # "007" is not 7, and 7.5 is not 7: never change a key's meaning
+            fixed = fixed if fixed is not None else dict(record)
+            fixed[name] = converted
+        typed.append(record if fixed is None else fixed)
+    return typed
