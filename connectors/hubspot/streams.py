@@ -1,11 +1,12 @@
 """Reading HubSpot incrementally through the CRM search API, never losing a record to its cap.
 
-A search can page through only its first 10,000 results, so a stream reads in *windows*: a
-window is one search for records modified at or after some instant, sorted by last-modified
-date (ties come in record id order), paged by offset. Before the next page would cross the cap,
-the window ends and a new one starts at the last instant seen, skipping the ids already read
-at that instant. Should more records than the cap share one instant, that instant is read on
-its own, sorted by record id and paged by id, before the stream moves past it.
+Every page is a fresh search for records modified at or after the last instant read, sorted
+by last-modified date, skipping the ids already read at that instant (keyset paging). Offsets
+are never used: a record edited mid-read moves to the end of the sort order, which would shift
+every later offset by one and skip a record the checkpoint then moves past. And no search ever
+pages deep enough to meet HubSpot's 10,000-result cap. Should a whole page share one instant,
+that instant is read on its own, sorted by record id and paged by id, before the stream moves
+past it.
 
 Records are HubSpot's properties, flattened, with the record id as `id`. A checkpoint is the
 last instant read and the ids read at it, so a resumed read repeats and loses nothing even when
@@ -95,17 +96,17 @@ class SearchStream(Stream):
         instant: str | None = after.get("cursor") if after else None
         tie_ids: list[str] = [str(i) for i in (after or {}).get("seen") or []]
         tie_set = set(tie_ids)
-        window_start, inclusive, offset = instant, True, 0
+        window_start, inclusive = instant, True
         tie_mode, last_tie_id = False, "0"
         while True:
             if tie_mode:  # one instant, read in record id order, paged by id
                 filters = [_filter(self.cursor, "EQ", epoch_ms(str(instant))),
                            _filter(RECORD_ID, "GT", last_tie_id)]
-                results, more = await self._search(filters, RECORD_ID, 0)
+                results, more = await self._search(filters, RECORD_ID)
             else:
                 filters = [] if window_start is None else [
                     _filter(self.cursor, "GTE" if inclusive else "GT", epoch_ms(window_start))]
-                results, more = await self._search(filters, self.cursor, offset)
+                results, more = await self._search(filters, self.cursor)
             page: list[Record] = []
             for found in results:
                 record = self._record(found)
@@ -124,25 +125,21 @@ class SearchStream(Stream):
                 if more and results:
                     last_tie_id = str(results[-1].id)
                 else:  # every record at this instant is read: move strictly past it
-                    tie_mode, window_start, inclusive, offset = False, instant, False, 0
+                    tie_mode, window_start, inclusive = False, instant, False
                 continue
             if not more or not results:
                 return
-            offset += len(results)
-            if offset + self.page_size > self.options.result_cap:
-                # the next page would cross the cap: a new window from the last instant read
-                if instant == window_start and instant is not None:
-                    tie_mode, last_tie_id = True, "0"  # the whole window shared one instant
-                else:
-                    window_start, inclusive, offset = instant, True, 0
+            if instant == window_start and instant is not None:
+                tie_mode, last_tie_id = True, "0"  # a whole page at one instant: page it by id
+            else:
+                window_start, inclusive = instant, True  # the next page starts where this ended
 
-    async def _search(self, filters: list[Filter], sort: str,
-                      offset: int) -> tuple[list[Any], bool]:
+    async def _search(self, filters: list[Filter], sort: str) -> tuple[list[Any], bool]:
         request = PublicObjectSearchRequest(
             filter_groups=[FilterGroup(filters=[*filters, *self.extra_filters()],
                                        local_vars_configuration=MODELS)],
             sorts=[sort], properties=self.properties, limit=self.page_size,
-            after=str(offset) if offset else None, local_vars_configuration=MODELS)
+            local_vars_configuration=MODELS)
         self.searches += 1
         answer = await self.api.call("objects.search", "do_search", self.object_type, request,
                                      search=True)

@@ -5,6 +5,7 @@ HubSpot flowing back into the hub."""
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -163,3 +164,30 @@ def test_a_change_made_in_hubspot_flows_back_into_the_hub(
     assert first.counts["written"] == 30
     assert (second.counts["read"], second.counts["written"]) == (1, 1)
     assert name == "Grace"
+
+
+@pytest.mark.parametrize("hubspot_sandbox", [ROOMY], indirect=True)
+def test_a_record_changed_mid_read_makes_no_other_record_skip(
+        hubspot_sandbox: SandboxServer) -> None:
+    """Someone edits a contact in HubSpot while the hub pages through a search: the edited
+    contact moves to the end of the sort order, and no other contact may be lost for it."""
+    ids = []
+    for i in range(120):
+        ids.append(hubspot_sandbox.state.create("contacts", {"email": f"m{i}@example.com"}).id)
+        if i % 10 == 9:
+            time.sleep(0.002)  # a few distinct last-modified instants
+
+    async def go() -> list[Record]:
+        hub = connector(hubspot_sandbox)
+        try:
+            stream = hub.stream("contacts", {"page_size": 25})
+            pages = stream.read(None)
+            first = await anext(pages)
+            hubspot_sandbox.state.modify("contacts", str(first[3]["id"]),
+                                         {"firstname": "Edited"})
+            return [*first, *[r async for page in pages for r in page]]
+        finally:
+            await hub.aclose()
+
+    records = asyncio.run(go())
+    assert {r["id"] for r in records} == set(ids)
