@@ -14,6 +14,7 @@ from hub.engine.payload import key_string, payload_hash
 from hub.engine.plan import Plan
 from hub.engine.sync import Staged, SyncEngine
 from hub.errors import RecordError
+from hub.store import DeadLetter
 
 
 @dataclass
@@ -29,6 +30,18 @@ async def replay(engine: SyncEngine, plan: Plan, ids: Iterable[int] | None = Non
     letters = store.dead_letters(plan.name, status="open", ids=ids)
     with store.transaction() as tx:
         result = ReplayResult(tx.start_run(plan.name, kind="replay"))
+    try:
+        await _replay(engine, plan, letters, result)
+    except BaseException as exc:
+        # the letters stay open as they were; the run says why it stopped, never "running"
+        with store.transaction() as tx:
+            tx.finish_run(result.run_id, "failed", f"{type(exc).__name__}: {exc}")
+        raise
+    return result
+
+
+async def _replay(engine: SyncEngine, plan: Plan, letters: list[DeadLetter],
+                  result: ReplayResult) -> None:
     staged: list[tuple[int, Staged]] = []
     for letter in letters:
         record = from_json(letter.record)
@@ -53,7 +66,7 @@ async def replay(engine: SyncEngine, plan: Plan, ids: Iterable[int] | None = Non
     result.counts.update(read=len(letters), written=len(result.replayed),
                          failed=len(result.still_failing))
     payloads = {letter_id: item.payload for letter_id, item in staged}
-    with store.transaction() as tx:
+    with engine.store.transaction() as tx:
         tx.put_hashes(plan.destination_id, hashes, created=created)
         tx.set_dead_letter_status(result.replayed, "replayed")
         for letter_id, error in result.still_failing.items():
@@ -63,4 +76,3 @@ async def replay(engine: SyncEngine, plan: Plan, ids: Iterable[int] | None = Non
         tx.finish_run(result.run_id, "succeeded" if not result.still_failing else "failed",
                       None if not result.still_failing else
                       f"{len(result.still_failing)} letter(s) still failing")
-    return result

@@ -8,12 +8,15 @@ rewrite of a page that was written but not yet committed changes nothing and dup
 nothing.
 
 Every record read ends in exactly one outcome: written, unchanged, filtered, invalid or
-failed; invalid and failed ones go to the dead-letter queue with the original record.
+failed; invalid and failed ones go to the dead-letter queue with the original record, one
+open letter per record. When a later copy of a dead-lettered record goes through, its letter
+is closed as superseded, so that a replay never writes the old copy over the new one.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -30,6 +33,8 @@ from hub.http.retry import DEFAULT_RETRY, RetryPolicy, retry_call
 from hub.store import StateStore
 
 Progress = Callable[[Counter[str]], None]
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -60,6 +65,12 @@ class PageOutcome:
     letters: list[dict[str, Any]] = field(default_factory=list)
     hashes: dict[str, str] = field(default_factory=dict)
     created: list[str] = field(default_factory=list)
+    # with open letters in the pipeline: keys of records that now went through, whose older
+    # letters this page's commit closes as superseded: source keys of records that mapped
+    # (invalid letters), destination keys of those written or unchanged (failed letters)
+    resolve: bool = False
+    mapped: list[str] = field(default_factory=list)
+    delivered: list[str] = field(default_factory=list)
 
     def dead(self, kind: str, staged_or_record: Staged | Record, error: str,
              source_key: str | None = None) -> None:
@@ -90,19 +101,19 @@ class SyncEngine:
         after = None if (full_refresh or mirror) else self.store.get_cursor(plan.name)
         result = RunResult(plan.name, None, "running")
         baseline = False  # mirror: has an earlier run created records there?
+        resolve = False  # are there letters a record of this run may supersede?
         if not dry_run:
             with self.store.transaction() as tx:
                 result.run_id = tx.start_run(plan.name, cursor_from=after)
-                baseline = bool(tx.hub_created_keys(plan.destination_id))
-        seen: set[str] = set()
+                baseline = mirror and tx.has_hub_created(plan.destination_id)
+                resolve = tx.has_open_dead_letters(plan.name)
+        seen: set[str] = set()  # mirror: every destination key the source still has
         try:
             async for page in plan.stream.read(after):
                 if not page:
                     continue
                 failpoints.reach("after_read")
-                outcome, staged = self._prepare(plan, page)
-                if mirror:
-                    seen.update(s.key for s in staged)
+                outcome, staged = self._prepare(plan, page, seen if mirror else None, resolve)
                 if dry_run:
                     result.would_write += [s.payload for s in staged]
                     outcome.counts["written"] += len(staged)
@@ -116,8 +127,7 @@ class SyncEngine:
                 if progress:
                     progress(result.counts)
             if mirror and not dry_run:
-                result.deleted = await self._mirror_deletes(plan, seen, baseline,
-                                                            result.counts["read"])
+                result.deleted = await self._mirror_deletes(plan, seen, baseline, result.counts)
             result.status = "succeeded"
         except QuotaExhaustedError as exc:
             result.status, result.error, result.resume_at = "stopped", str(exc), exc.resume_at
@@ -134,18 +144,27 @@ class SyncEngine:
                 tx.finish_run(result.run_id, result.status, result.error, result.resume_at)
 
     # -- the record path ---------------------------------------------------------------------
-    def _prepare(self, plan: Plan, page: Sequence[Record]) -> tuple[PageOutcome, list[Staged]]:
-        """Map, validate, dedup and diff one page; what remains must be written."""
-        outcome = PageOutcome()
+    def _prepare(self, plan: Plan, page: Sequence[Record], seen: set[str] | None = None,
+                 resolve: bool = False) -> tuple[PageOutcome, list[Staged]]:
+        """Map, validate, dedup and diff one page; what remains must be written.
+
+        `seen`, when given, collects the destination key of every valid record, written or
+        unchanged: mirror mode deletes only what no record of the source maps to any more.
+        `resolve` collects the keys that may close older dead letters of these records.
+        """
+        outcome = PageOutcome(resolve=resolve)
         outcome.counts["read"] = len(page)
         staged: dict[str, Staged] = {}
+        primary_key = plan.stream.primary_key
         for record in page:
             try:
                 payload, key = plan.transform(record)
             except RecordError as exc:
-                source_key = key_string(tuple(record.get(k) for k in plan.stream.primary_key))
+                source_key = key_string(tuple(record.get(k) for k in primary_key))
                 outcome.dead("invalid", record, str(exc), source_key)
                 continue
+            if resolve:  # invalid letters are keyed by the source key: this one now maps
+                outcome.mapped.append(key_string(tuple(record.get(k) for k in primary_key)))
             ks = key_string(key)
             earlier = staged.pop(ks, None)
             if earlier is not None:
@@ -153,6 +172,8 @@ class SyncEngine:
                 outcome.counts["filtered"] += 1
                 payload = {**earlier.payload, **payload}
             staged[ks] = Staged(ks, payload, record)
+        if seen is not None:
+            seen.update(staged)
         with self.store.transaction() as tx:
             sent = tx.get_hashes(plan.destination_id, staged)
         todo = []
@@ -160,6 +181,8 @@ class SyncEngine:
             item.digest = payload_hash(item.payload)
             if sent.get(item.key) == item.digest:
                 outcome.counts["unchanged"] += 1
+                if resolve:
+                    outcome.delivered.append(item.key)
             else:
                 todo.append(item)
         return outcome, todo
@@ -170,12 +193,17 @@ class SyncEngine:
         for attempt in range(1, self.record_attempts + 1):
             if not pending:
                 return
+            if attempt > 1:  # the vendor said "not now" for these: give it a moment
+                await asyncio.sleep(min(self.retry.max_wait,
+                                        self.retry.base_wait * 2 ** (attempt - 2)))
             results = await self.write_batches(plan, pending)
             again: list[Staged] = []
             for item, res in zip(pending, results, strict=True):
                 if res.outcome is Outcome.WRITTEN:
                     outcome.counts["written"] += 1
                     outcome.hashes[item.key] = item.digest
+                    if outcome.resolve:
+                        outcome.delivered.append(item.key)
                     if res.created:
                         outcome.created.append(item.key)
                 elif res.outcome is Outcome.FILTERED:
@@ -210,7 +238,16 @@ class SyncEngine:
                                      f"for {len(batch)} records")
             return results
 
-        done = await asyncio.gather(*(one(b) for b in batches))
+        tasks = [asyncio.ensure_future(one(b)) for b in batches]
+        try:
+            done = await asyncio.gather(*tasks)
+        except BaseException:
+            # one batch failed the run: stop the others rather than let them write on after
+            # the run has been recorded as failed
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            raise
         return [r for batch in done for r in batch]
 
     def _commit(self, plan: Plan, run_id: int | None, outcome: PageOutcome,
@@ -218,6 +255,11 @@ class SyncEngine:
         assert run_id is not None
         with self.store.transaction() as tx:
             tx.put_hashes(plan.destination_id, outcome.hashes, created=outcome.created)
+            if outcome.resolve:
+                # a newer copy of these records went through: replaying an older letter
+                # would overwrite it with stale data
+                tx.close_dead_letters(plan.name, "invalid", outcome.mapped, "superseded")
+                tx.close_dead_letters(plan.name, "failed", outcome.delivered, "superseded")
             tx.add_dead_letters(plan.name, run_id, outcome.letters)
             tx.add_counts(run_id, outcome.counts, cursor_to=checkpoint)
             if keep_cursor:
@@ -225,19 +267,29 @@ class SyncEngine:
 
     # -- mirror ---------------------------------------------------------------------------------
     async def _mirror_deletes(self, plan: Plan, seen: set[str], baseline: bool,
-                              read: int) -> int:
-        """Delete what the hub created and the source no longer has, in its safe form:
-        never on the first run (it records the baseline) and never when the source is empty."""
-        if not baseline or read == 0:
+                              counts: Counter[str]) -> int:
+        """Delete what the hub created and the source no longer has, in its safe form: never
+        on the first run (it records the baseline), never when the source read empty, and
+        never after a run with invalid records, whose destination keys are unknown: deleting
+        a record because today's copy of it failed validation would lose it."""
+        if not baseline or counts["read"] == 0:
+            return 0
+        if counts["invalid"]:
+            log.warning("%s: mirror deletes skipped: %d invalid record(s) could not be matched "
+                        "to their destination keys", plan.name, counts["invalid"])
             return 0
         with self.store.transaction() as tx:
             gone = sorted(tx.hub_created_keys(plan.destination_id) - seen)
-        if not gone:
-            return 0
-        results = await retry_call(plan.sink.delete, [key_tuple(k) for k in gone],
-                                   policy=self.retry)
-        deleted = [k for k, r in zip(gone, results, strict=True) if r.outcome is Outcome.WRITTEN]
-        with self.store.transaction() as tx:
-            tx.forget_hashes(plan.destination_id, deleted)
-        return len(deleted)
+        deleted = 0
+        size = max(1, plan.sink.batch_size)
+        for start in range(0, len(gone), size):
+            batch = gone[start:start + size]
+            results = await retry_call(plan.sink.delete, [key_tuple(k) for k in batch],
+                                       policy=self.retry)
+            done = [k for k, r in zip(batch, results, strict=True)
+                    if r.outcome is Outcome.WRITTEN]
+            with self.store.transaction() as tx:  # per batch: a crash repeats only the rest
+                tx.forget_hashes(plan.destination_id, done)
+            deleted += len(done)
+        return deleted
 

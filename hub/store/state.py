@@ -99,7 +99,7 @@ class Tx(MessagingState):
             rows = self.conn.execute(
                 sa.select(c.key, c.hash).where(c.destination == destination, c.key.in_(chunk))
             )
-            found.update({r.key: r.hash for r in rows})
+            found.update(rows.all())  # rows are (key, hash) pairs: no per-row attribute lookups
         return found
 
     def put_hashes(self, destination: str, hashes: Mapping[str, str],
@@ -121,6 +121,12 @@ class Tx(MessagingState):
             return
         for chunk in _chunks(list(keys)):
             self.conn.execute(stmt.where(t.sent_hashes.c.key.in_(chunk)))
+
+    def has_hub_created(self, destination: str) -> bool:
+        """Whether the hub created any record at this destination (one row read, not all)."""
+        c = t.sent_hashes.c
+        return self.conn.execute(sa.select(c.key).where(
+            c.destination == destination, c.created_by_hub.is_(True)).limit(1)).first() is not None
 
     def hub_created_keys(self, destination: str) -> set[str]:
         c = t.sent_hashes.c
@@ -153,18 +159,77 @@ class Tx(MessagingState):
     # -- dead letters -----------------------------------------------------------------------
     def add_dead_letters(self, pipeline: str, run_id: int | None,
                          letters: Sequence[Mapping[str, Any]]) -> None:
-        """Each letter: kind, record, error, and optionally record_key, payload, attempts."""
+        """Each letter: kind, record, error, and optionally record_key, payload, attempts.
+
+        A record keeps one open letter of each kind: when a letter's `record_key` already has
+        an open one of its kind in this pipeline (the record failed again on a later run, a
+        full refresh or a mirror pass), that letter takes the newest record, payload and
+        reason and counts one more attempt, instead of the queue growing a duplicate that a
+        replay would write twice. (Invalid letters are keyed by the source's key, failed
+        ones by the destination's, so the kind keeps two records apart whose keys read alike.)
+        """
         if not letters:
             return
         ts = now()
+        # the same record twice in one batch: the later letter stands
+        latest = {(d["kind"], d["record_key"]): d for d in letters
+                  if d.get("record_key") is not None}
+        open_ids = self._open_letter_ids(pipeline, latest)
+        if open_ids:
+            dl = t.dead_letters.c
+            stmt = sa.update(t.dead_letters).where(dl.id == sa.bindparam("letter_id")).values(
+                run_id=run_id, record=sa.bindparam("new_record"),
+                payload=sa.bindparam("new_payload"), error=sa.bindparam("new_error"),
+                attempts=dl.attempts + 1, updated_at=ts)
+            self.conn.execute(stmt, [
+                {"letter_id": letter_id, "new_record": latest[key]["record"],
+                 "new_payload": latest[key].get("payload"), "new_error": latest[key]["error"]}
+                for key, letter_id in open_ids.items()])
+        fresh = [d for d in letters if d.get("record_key") is None
+                 or ((key := (d["kind"], d["record_key"])) not in open_ids and latest[key] is d)]
+        if not fresh:
+            return
         self.conn.execute(t.dead_letters.insert(), [
             {"pipeline": pipeline, "run_id": run_id, "kind": d["kind"],
              "record_key": d.get("record_key"), "record": d["record"],
              "payload": d.get("payload"), "error": d["error"],
              "attempts": d.get("attempts", 1), "status": "open",
              "created_at": ts, "updated_at": ts}
-            for d in letters
+            for d in fresh
         ])
+
+    def _open_letter_ids(self, pipeline: str, keys: Iterable[tuple[str, str]]
+                         ) -> dict[tuple[str, str], int]:
+        """The open letter of each of these (kind, record key) pairs that has one."""
+        dl = t.dead_letters.c
+        wanted = set(keys)
+        found: dict[tuple[str, str], int] = {}
+        for chunk in _chunks(sorted({key for _, key in wanted})):
+            rows = self.conn.execute(
+                sa.select(dl.kind, dl.record_key, dl.id).where(
+                    dl.pipeline == pipeline, dl.status == "open", dl.record_key.in_(chunk))
+                .order_by(dl.id))
+            # several open already (older data): the newest is kept
+            found.update({(r[0], r[1]): r[2] for r in rows if (r[0], r[1]) in wanted})
+        return found
+
+    def has_open_dead_letters(self, pipeline: str) -> bool:
+        dl = t.dead_letters.c
+        return self.conn.execute(sa.select(dl.id).where(
+            dl.pipeline == pipeline, dl.status == "open").limit(1)).first() is not None
+
+    def close_dead_letters(self, pipeline: str, kind: str, keys: Iterable[str],
+                           status: str) -> int:
+        """Close the open letters of this kind and these record keys (e.g. `superseded`: a
+        newer copy of the record went through); returns how many closed."""
+        dl = t.dead_letters.c
+        closed = 0
+        for chunk in _chunks(list(keys)):
+            result = self.conn.execute(sa.update(t.dead_letters).where(
+                dl.pipeline == pipeline, dl.kind == kind, dl.status == "open",
+                dl.record_key.in_(chunk)).values(status=status, updated_at=now()))
+            closed += int(result.rowcount)
+        return closed
 
     def set_dead_letter_status(self, ids: Iterable[int], status: str) -> int:
         """Close letters (`replayed`, `discarded`); returns how many changed."""
