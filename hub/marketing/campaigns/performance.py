@@ -6,9 +6,12 @@ Definitions (the campaign report and the CampaignPerformanceAnalyzed event use t
 - a conversion: a paid or completed order tagged with the campaign, or placed by a recipient
   within `window` after their first message; each order counts once;
 - ROI: (revenue - spend) / spend, none while nothing has been spent;
+- promotion revenue: orders placed since the launch that used one of the campaign's codes;
 - A/B: each contact counts under the variant of their messages; a contact who received two
   variants is left out (and counted as contaminated), since either could have caused the
-  outcome. The metric is an order within the window, a click, or an open.
+  outcome. The metric is an order within the window ("order"), an order tagged with the
+  campaign after the first message ("attributed": fewer conversions, but only those the
+  campaign is known to have caused), a click, or an open.
 """
 
 from __future__ import annotations
@@ -28,8 +31,8 @@ from hub.marketing.kpis_store import campaign_engagement, promotion_revenue, rev
 from hub.model import Campaign, EngagementType
 from hub.store import tables as t
 
-Metric = Literal["order", "click", "open"]
-METRICS: tuple[Metric, ...] = ("order", "click", "open")
+Metric = Literal["order", "attributed", "click", "open"]
+METRICS: tuple[Metric, ...] = ("order", "attributed", "click", "open")
 DEFAULT_WINDOW = timedelta(days=7)
 
 
@@ -89,6 +92,10 @@ def ab_counts(conn: sa.Connection, campaign: Campaign, *, metric: Metric = "orde
     if metric == "order":
         converted = {x.contact_id for x in converted_orders(conn, campaign.tenant, campaign.id,
                                                             seen, window)}
+    elif metric == "attributed":
+        converted = {x.contact_id for x in revenue_orders(conn, campaign.tenant,
+                                                          campaign_id=campaign.id)
+                     if x.contact_id in seen and x.placed_at >= seen[x.contact_id].first_at}
     else:
         wanted = EngagementType.CLICKED.value if metric == "click" else EngagementType.OPENED.value
         converted = {e.contact_id or owner.get(e.message, "") for e in
@@ -186,6 +193,7 @@ def campaign_performance(conn: sa.Connection, campaign: Campaign, *, as_of: date
         engagement=summarise_engagement(campaign_engagement(conn, campaign.tenant, campaign.id)),
         conversions=len({x.contact_id for x in orders}), orders=len(orders),
         revenue=sum((x.total for x in orders), Decimal(0)),
-        promotion=promotion_revenue(conn, campaign.tenant).get(campaign.id),
+        promotion=promotion_revenue(conn, campaign.tenant, since=campaign.start_at,
+                                    until=as_of).get(campaign.id),
         ab=ab, evaluation=None if ab is None else ab_evaluation(ab),
     )

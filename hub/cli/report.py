@@ -1,0 +1,330 @@
+"""`hub report attribution|abtest|campaign|kpis`: what marketing did, read from the state store.
+
+Every report prints a table for people, or `--format json` / `--format csv` for programs
+(both written plainly to stdout, no colours or wrapping). Bad arguments exit with 2.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import Annotated, Any, cast
+
+import typer
+from rich import box
+from rich.table import Table
+
+from hub.cli.app import Context, app, console
+from hub.errors import ConfigError
+from hub.marketing.abtest import Evaluation
+from hub.marketing.campaigns import repository as repo
+from hub.marketing.campaigns.performance import (
+    METRICS,
+    ab_counts,
+    ab_evaluation,
+    campaign_performance,
+)
+from hub.marketing.campaigns.reporting import By, attribution_report, parse_models
+from hub.marketing.kpis_store import tenant_kpis
+from hub.model import Campaign
+from hub.store import StateStore
+
+report_app = typer.Typer(help="Reports from the state store: attribution, A/B tests, "
+                              "campaign performance, KPIs.", no_args_is_help=True)
+app.add_typer(report_app, name="report")
+
+
+class Format(StrEnum):
+    TABLE = "table"
+    JSON = "json"
+    CSV = "csv"
+
+
+FormatOption = Annotated[Format, typer.Option("--format", "-f", help="table, json or csv")]
+TenantOption = Annotated[str | None, typer.Option(
+    help="tenant to report on [default: the tenant of hub.yaml]")]
+WindowOption = Annotated[float, typer.Option(
+    "--window", help="days after a contact's first message in which an order converts")]
+
+
+def _tenant(context: Context, tenant: str | None) -> str:
+    if tenant:
+        return tenant
+    if context.config_path.is_file():
+        return context.config().config.tenant
+    return "default"
+
+
+def _moment(value: str | None, option: str) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise ConfigError(f"{option} {value!r} is not a date (YYYY-MM-DD[THH:MM])") from None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+
+
+def _days(value: float, option: str) -> timedelta:
+    if not value > 0:
+        raise ConfigError(f"{option} must be a positive number of days, got {value}")
+    return timedelta(days=value)
+
+
+def _campaign(store: StateStore, tenant: str, campaign_id: str) -> Campaign:
+    with store.transaction() as tx:
+        campaign = repo.find(tx, tenant, campaign_id)
+    if campaign is None:
+        raise ConfigError(f"tenant {tenant!r} has no campaign {campaign_id!r}")
+    return campaign
+
+
+def _emit_json(data: Any) -> None:
+    typer.echo(json.dumps(data, indent=2, default=str))
+
+
+def _emit_csv(rows: list[dict[str, Any]]) -> None:
+    if not rows:
+        return
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    typer.echo(buffer.getvalue(), nl=False)
+
+
+def _money(value: float) -> str:
+    return f"{value:,.2f}"
+
+
+MONEY_FIELDS = frozenset({"budget", "spend", "remaining_budget", "revenue",
+                          "cost_per_conversion"})
+SHORT_NAMES = {"first_touch": "first", "last_touch": "last", "last_non_direct": "non-direct",
+               "position_based": "position", "time_decay": "decay"}
+
+
+@report_app.command("attribution")
+def attribution(
+    ctx: typer.Context,
+    model: Annotated[list[str] | None, typer.Option(
+        "--model", "-m", help="first_touch, last_touch, last_non_direct, linear, "
+                              "position_based, time_decay, markov, or all (repeatable)")] = None,
+    by: Annotated[str, typer.Option(help="channel or campaign")] = "channel",
+    lookback: Annotated[float, typer.Option(help="lookback window in days")] = 30.0,
+    half_life: Annotated[float, typer.Option(help="time-decay half-life in days")] = 7.0,
+    since: Annotated[str | None, typer.Option(help="first conversion date counted")] = None,
+    until: Annotated[str | None, typer.Option(help="last conversion date counted")] = None,
+    tenant: TenantOption = None,
+    format: FormatOption = Format.TABLE,
+) -> None:
+    """Credit order revenue to the channels or campaigns that touched the buyer before."""
+    if by not in ("channel", "campaign"):
+        raise ConfigError(f"--by must be channel or campaign, got {by!r}")
+    models = parse_models(model or ["all"])
+    window, decay = _days(lookback, "--lookback"), _days(half_life, "--half-life")
+    first, last = _moment(since, "--since"), _moment(until, "--until")
+    context = ctx.ensure_object(Context)
+    store = context.store()
+    try:
+        with store.engine.connect() as conn:
+            report = attribution_report(conn, _tenant(context, tenant), models,
+                                        by=cast(By, by), since=first, until=last,
+                                        lookback=window, half_life=decay)
+    finally:
+        store.close()
+    if format is Format.JSON:
+        _emit_json(report.as_dict())
+        return
+    if format is Format.CSV:
+        _emit_csv(report.rows())
+        return
+    results = report.results
+    # many models side by side only fit a terminal as shares; JSON and CSV carry the money
+    compact = len(results) > 3
+    what = "share of attributed revenue" if compact else "revenue"
+    table = Table(title=f"{what.capitalize()} by {by}, {lookback:g}-day lookback",
+                  box=box.SIMPLE_HEAD if compact else box.HEAVY_HEAD, pad_edge=not compact)
+    table.add_column(by, no_wrap=True)
+    for m in results:
+        table.add_column(SHORT_NAMES.get(m.value, m.value) if compact else m.value,
+                         justify="right", no_wrap=True)
+    credits = {m: report.as_dict()["models"][m.value]["revenue"] for m in results}
+    for label in report.labels():
+        cells = []
+        for m, r in results.items():
+            value = credits[m].get(label, 0.0)
+            share = value / r.attributed_revenue if r.attributed_revenue else 0.0
+            cells.append(f"{share:.1%}" if compact else _money(value))
+        table.add_row(label, *cells)
+    console.print(table)
+    any_result = next(iter(results.values()))
+    console.print(f"{_money(any_result.attributed_revenue)} of {_money(any_result.total_revenue)}"
+                  f" revenue attributed: {any_result.attributed_conversions:,} of "
+                  f"{any_result.conversions:,} orders had a touchpoint in their window")
+
+
+def _ab_rows(evaluation: Evaluation | None, counts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    if evaluation is None:
+        return counts
+    rows = []
+    for v in evaluation.variants:
+        comparison = v.comparison
+        rows.append({
+            "variant": v.name, "exposures": v.exposures, "conversions": v.conversions,
+            "rate": v.rate, "rate_ci_low": v.rate_ci[0], "rate_ci_high": v.rate_ci[1],
+            "difference": None if comparison is None else comparison.difference,
+            "relative_lift": None if comparison is None else comparison.relative_lift,
+            "p_value": None if comparison is None else comparison.p_value,
+            "adjusted_p_value": v.adjusted_p_value, "significant": v.significant})
+    return rows
+
+
+@report_app.command("abtest")
+def abtest(
+    ctx: typer.Context,
+    campaign_id: Annotated[str, typer.Argument(metavar="CAMPAIGN")],
+    metric: Annotated[str, typer.Option(
+        help="order (within the window), attributed (tagged with the campaign), click or open"
+    )] = "order",
+    window: WindowOption = 7.0,
+    tenant: TenantOption = None,
+    format: FormatOption = Format.TABLE,
+) -> None:
+    """The A/B verdict of a campaign: exposures are its messages by variant."""
+    if metric not in METRICS:
+        raise ConfigError(f"--metric must be one of {', '.join(METRICS)}, got {metric!r}")
+    days = _days(window, "--window")
+    context = ctx.ensure_object(Context)
+    store = context.store()
+    try:
+        campaign = _campaign(store, _tenant(context, tenant), campaign_id)
+        with store.engine.connect() as conn:
+            data = ab_counts(conn, campaign, metric=metric, window=days)
+    finally:
+        store.close()
+    evaluation = ab_evaluation(data)
+    counts = [{"variant": v.name, "exposures": v.exposures, "conversions": v.conversions,
+               "rate": v.rate} for v in data.counts]
+    rows = _ab_rows(evaluation, counts)
+    if format is Format.CSV:
+        _emit_csv(rows)
+        return
+    verdict = None if evaluation is None else {
+        "verdict": evaluation.verdict.value, "winner": evaluation.winner,
+        "reason": evaluation.reason, "srm_p_value": evaluation.srm.p_value,
+        "alpha": evaluation.alpha, "control": evaluation.control}
+    if format is Format.JSON:
+        _emit_json({"campaign_id": campaign.id, "metric": metric,
+                    "contaminated_contacts": data.contaminated, "variants": rows,
+                    "evaluation": verdict})
+        return
+    table = Table("variant", "exposed", "converted", "rate (95% CI)", "vs control",
+                  "p (Holm)", title=f"A/B test of {campaign.id}: {metric} conversion")
+    for row in rows:
+        ci = (f" [{row['rate_ci_low']:.2%}, {row['rate_ci_high']:.2%}]"
+              if "rate_ci_low" in row else "")
+        diff = row.get("difference")
+        p = row.get("adjusted_p_value")
+        table.add_row(row["variant"], f"{row['exposures']:,}", f"{row['conversions']:,}",
+                      f"{row['rate']:.2%}{ci}", "-" if diff is None else f"{diff:+.2%}",
+                      "-" if p is None else f"{p:.4f}{' *' if row.get('significant') else ''}")
+    console.print(table)
+    if data.contaminated:
+        console.print(f"{data.contaminated} contact(s) received several variants and are "
+                      "left out")
+    if evaluation is None:
+        console.print("no verdict: fewer than two variants have been sent")
+    else:
+        console.print(f"verdict: {evaluation.verdict.value} — {evaluation.reason}",
+                      markup=False)
+
+
+@report_app.command("campaign")
+def campaign_report(
+    ctx: typer.Context,
+    campaign_id: Annotated[str, typer.Argument(metavar="CAMPAIGN")],
+    window: WindowOption = 7.0,
+    tenant: TenantOption = None,
+    format: FormatOption = Format.TABLE,
+) -> None:
+    """A campaign's sends, engagement, conversions, revenue, spend, ROI and A/B verdict."""
+    days = _days(window, "--window")
+    context = ctx.ensure_object(Context)
+    store = context.store()
+    try:
+        campaign = _campaign(store, _tenant(context, tenant), campaign_id)
+        with store.engine.connect() as conn:
+            report = campaign_performance(conn, campaign, as_of=datetime.now(UTC),
+                                          window=days).as_dict()
+    finally:
+        store.close()
+    if format is Format.JSON:
+        _emit_json(report)
+        return
+    flat = {k: v for k, v in report.items() if not isinstance(v, dict)}
+    if format is Format.CSV:
+        _emit_csv([flat])
+        return
+    table = Table("measure", "value", title=f"Campaign {campaign.id}: {campaign.name}")
+    for key, value in flat.items():
+        if key in ("campaign_id", "name", "as_of"):
+            continue
+        if value is None:
+            shown = "-"
+        elif key in MONEY_FIELDS:
+            shown = f"{_money(float(value))} {campaign.currency}"
+        elif isinstance(value, float):
+            shown = f"{value:.1%}" if key.endswith("rate") or key == "roi" else f"{value:g}"
+        elif isinstance(value, int):
+            shown = f"{value:,}"
+        else:
+            shown = str(value)
+        table.add_row(key.replace("_", " "), shown)
+    promotion = report["promotion_revenue"]
+    if promotion:
+        table.add_row("promotion revenue", f"{_money(float(promotion['revenue']))} "
+                      f"{campaign.currency} ({promotion['orders']:,} orders)")
+    console.print(table)
+    ab = report["ab_test"]
+    if ab and ab.get("verdict"):
+        console.print(f"A/B test ({ab['metric']} conversion): {ab['verdict']} — "
+                      f"{ab['reason']}", markup=False)
+
+
+@report_app.command("kpis")
+def kpis(
+    ctx: typer.Context,
+    period: Annotated[float, typer.Option(help="days of engagement and orders measured")] = 30,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="end of the period [now]")] = None,
+    tenant: TenantOption = None,
+    format: FormatOption = Format.TABLE,
+) -> None:
+    """Open and click rates, cart recovery, churn win-back and promotion revenue (seed 004)."""
+    end = _moment(as_of, "--as-of") or datetime.now(UTC)
+    context = ctx.ensure_object(Context)
+    store = context.store()
+    try:
+        with store.engine.connect() as conn:
+            result = tenant_kpis(conn, _tenant(context, tenant), as_of=end,
+                                 period=_days(period, "--period"))
+    finally:
+        store.close()
+    if format is Format.JSON:
+        _emit_json(result.as_dict())
+        return
+    rows = [("open rate", str(result.engagement.open_rate)),
+            ("click rate", str(result.engagement.click_rate)),
+            ("cart recovery rate", str(result.cart_recovery.rate)),
+            ("churn win-back rate", str(result.win_back))]
+    rows += [(f"promotion revenue: {c}", f"{_money(float(v.revenue))} ({v.orders:,} orders)")
+             for c, v in result.promotion_revenue.items()]
+    if format is Format.CSV:
+        _emit_csv([{"kpi": k, "value": v} for k, v in rows])
+        return
+    table = Table("KPI", "value", title=f"KPIs, {period:g} days to {end:%Y-%m-%d %H:%M} UTC")
+    for key, value in rows:
+        table.add_row(key, value)
+    console.print(table)
