@@ -24,7 +24,7 @@ from datetime import datetime
 from typing import Any
 
 from hub.connector import Outcome, Record, WriteMode, WriteResult
-from hub.connector.jsonsafe import to_json
+from hub.connector.jsonsafe import from_json, to_json
 from hub.engine import failpoints
 from hub.engine.payload import key_string, key_tuple, payload_hash
 from hub.engine.plan import Plan
@@ -98,13 +98,15 @@ class SyncEngine:
                   progress: Progress | None = None) -> RunResult:
         mirror = plan.mode is WriteMode.MIRROR
         # mirror compares the whole source with the destination, so it always reads it all
-        after = None if (full_refresh or mirror) else self.store.get_cursor(plan.name)
+        stored = None if (full_refresh or mirror) else self.store.get_cursor(plan.name)
+        # kept in the exact JSON form (see _commit): dates come back as dates
+        after = from_json(stored) if stored is not None else None
         result = RunResult(plan.name, None, "running")
         baseline = False  # mirror: has an earlier run created records there?
         resolve = False  # are there letters a record of this run may supersede?
         if not dry_run:
             with self.store.transaction() as tx:
-                result.run_id = tx.start_run(plan.name, cursor_from=after)
+                result.run_id = tx.start_run(plan.name, cursor_from=stored)
                 baseline = mirror and tx.has_hub_created(plan.destination_id)
                 resolve = tx.has_open_dead_letters(plan.name)
         seen: set[str] = set()  # mirror: every destination key the source still has
@@ -253,6 +255,9 @@ class SyncEngine:
     def _commit(self, plan: Plan, run_id: int | None, outcome: PageOutcome,
                 checkpoint: dict[str, Any], *, keep_cursor: bool) -> None:
         assert run_id is not None
+        # a stream's checkpoint may hold dates or decimals (the base Stream's holds the raw
+        # cursor value): keep it in the JSON form that gives them back exactly
+        checkpoint = to_json(checkpoint)
         with self.store.transaction() as tx:
             tx.put_hashes(plan.destination_id, outcome.hashes, created=outcome.created)
             if outcome.resolve:

@@ -80,6 +80,15 @@ class SlowSecondBatch(Sink):
         return [WriteResult.ok() for _ in records]
 
 
+class Accepting(Sink):
+    """Takes every record."""
+
+    name, batch_size = "people", 10
+
+    async def write(self, records: Sequence[Record], mode: WriteMode) -> list[WriteResult]:
+        return [WriteResult.ok(created=True) for _ in records]
+
+
 def plan_of(stream: Stream, sink: Sink, model: type[HubModel] | None = Contact,
             mapping: CompiledMapping | None = None, name: str = "people") -> Plan:
     pipeline = Pipeline.model_validate({"source": {"connection": "a", "stream": stream.name},

@@ -3,14 +3,17 @@ batch that stops its siblings, and a failed replay recorded as such."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
+from hub.connector import Record
 from hub.engine import SyncEngine, replay
 from hub.errors import PermanentError
 from hub.store import StateStore
-from tests.engine.fakes import Pages, Refusing, SlowSecondBatch, plan_of
+from tests.engine.fakes import Accepting, Pages, Refusing, SlowSecondBatch, plan_of
 
 
 async def test_a_failed_batch_stops_the_batches_still_in_flight(sqlite_url: str) -> None:
@@ -81,5 +84,39 @@ async def test_a_replay_that_fails_is_recorded_as_failed_and_keeps_its_letters(
         assert "closed the account" in run.error
         [letter] = store.dead_letters("people")
         assert (letter.status, letter.attempts, letter.error) == ("open", 1, "busy")
+    finally:
+        store.close()
+
+
+class _Dated(Pages):
+    """Uses the base Stream's checkpoint, whose cursor is the record's raw datetime."""
+
+    def __init__(self, records: list[Record]) -> None:
+        super().__init__([])
+        self.cursor_field, self.records = "updated_at", records
+        self.asked: list[Mapping[str, Any] | None] = []
+
+    async def read(self, after: Mapping[str, Any] | None) -> AsyncIterator[list[Record]]:
+        self.asked.append(after)
+        since = after["cursor"] if after else None
+        newer = [r for r in self.records if since is None or r["updated_at"] > since]
+        for start in range(0, len(newer), 2):
+            yield newer[start:start + 2]
+
+
+async def test_a_checkpoint_holding_a_datetime_is_kept_and_given_back(sqlite_url: str) -> None:
+    store = StateStore(sqlite_url)
+    store.upgrade()
+    moments = [datetime(2025, 5, 1, 12, i, tzinfo=UTC) for i in range(5)]
+    people = [{"id": str(i), "email": f"p{i}@example.com", "updated_at": moments[i]}
+              for i in range(5)]
+    stream = _Dated(people[:3])
+    try:
+        first = await SyncEngine(store).run(plan_of(stream, Accepting()))
+        stream.records = people
+        second = await SyncEngine(store).run(plan_of(stream, Accepting()))
+        assert (first.status, first.counts["written"]) == ("succeeded", 3)
+        assert stream.asked[1] == {"cursor": moments[2], "key": ["2"]}  # a datetime again
+        assert (second.counts["read"], second.counts["written"]) == (2, 2)
     finally:
         store.close()
