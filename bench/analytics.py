@@ -2,7 +2,9 @@
 
 Run with `python -m bench.analytics`. Generates a seeded synthetic data set (1,000,000
 touchpoints over 200,000 contacts, about 50,000 conversions), times every attribution model
-end to end, then A/B evaluations, prints a table and writes `bench/results/analytics.json`.
+end to end, then A/B evaluations, then the same work as `hub report abtest` and `hub report
+attribution` do it, reading a SQLite state store (100,000 exposures; 200,000 touchpoints),
+prints a table and writes `bench/results/analytics.json`.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -32,6 +35,11 @@ from hub.marketing.attribution import (
     build_journeys,
     credit,
 )
+from hub.marketing.campaigns.performance import ab_counts, ab_evaluation
+from hub.marketing.campaigns.reporting import attribution_report
+from hub.model import Campaign, CampaignType, Variant
+from hub.store import StateStore
+from hub.store import tables as t
 
 SEED = 20240118
 CONTACTS = 200_000
@@ -40,6 +48,8 @@ CONVERSIONS = 50_000
 PERIOD_DAYS = 180
 AB_RUNS = 1_000
 ASSIGNMENTS = 100_000
+STORE_EXPOSURES = 100_000
+STORE_TOUCHPOINTS = 200_000
 RESULTS = Path(__file__).parent / "results" / "analytics.json"
 
 CHANNELS = ("email", "sms", "paid_search", "social", "display", "referral", "organic", "direct")
@@ -153,6 +163,62 @@ def bench_abtest(rng: np.random.Generator) -> list[Timing]:
     return timings
 
 
+def _fill_store(store: StateStore, touchpoints: list[Touchpoint],
+                conversions: list[Conversion], rng: np.random.Generator) -> Campaign:
+    """A campaign's exposures and orders, and a slice of the touchpoints, in the store."""
+    campaign = Campaign(id="bench", name="Bench", type=CampaignType.PROMOTION,
+                        variants=[Variant(name="control"), Variant(name="treatment")])
+    sent = datetime(2024, 3, 1, tzinfo=UTC)
+    allocation = Allocation(campaign.id, ["control", "treatment"])
+    messages = [{"tenant": "default", "id": f"m{i}", "channel": "email",
+                 "contact_id": f"contact-{i}", "campaign_id": campaign.id,
+                 "variant": allocation.assign(f"contact-{i}"), "idempotency_key": f"k{i}",
+                 "created_at": sent} for i in range(STORE_EXPOSURES)]
+    buyers = rng.choice(STORE_EXPOSURES, STORE_EXPOSURES // 10, replace=False)
+    orders = [{"tenant": "default", "id": c.id, "contact_id": c.contact_id,
+               "status": "completed", "currency": "USD", "total": round(c.revenue, 2),
+               "placed_at": c.occurred_at} for c in conversions]
+    orders += [{"tenant": "default", "id": f"ab-{b}", "contact_id": f"contact-{b}",
+                "status": "paid", "currency": "USD", "total": 50,
+                "placed_at": sent + timedelta(days=2)} for b in buyers.tolist()]
+    touches = [{"tenant": "default", "id": f"t{i}", "contact_id": tp.contact_id,
+                "channel": tp.channel, "campaign_id": tp.campaign_id,
+                "occurred_at": tp.occurred_at}
+               for i, tp in enumerate(touchpoints[:STORE_TOUCHPOINTS])]
+    with store.transaction() as tx:
+        tx.conn.execute(t.campaigns.insert().values(
+            tenant="default", id=campaign.id, name=campaign.name, type=campaign.type.value,
+            status=campaign.status.value, document=campaign.model_dump(mode="json")))
+        for table, rows in ((t.messages, messages), (t.orders, orders), (t.touchpoints, touches)):
+            tx.conn.execute(table.insert(), rows)
+    return campaign
+
+
+def bench_store(touchpoints: list[Touchpoint], conversions: list[Conversion],
+                rng: np.random.Generator) -> list[Timing]:
+    """`hub report abtest` and `hub report attribution`, minus the printing, on SQLite."""
+    with tempfile.TemporaryDirectory() as folder:
+        store = StateStore(f"sqlite:///{Path(folder) / 'hub.db'}")
+        store.upgrade()
+        try:
+            campaign = _fill_store(store, touchpoints, conversions, rng)
+            with store.engine.connect() as conn:
+                verdict, seconds = timed(lambda: ab_evaluation(ab_counts(conn, campaign)))
+                models = tuple(AttributionModel)
+                report, attribution_seconds = timed(
+                    lambda: attribution_report(conn, "default", models))
+        finally:
+            store.close()
+    note = f"{STORE_EXPOSURES:,} exposures, verdict {verdict.verdict.value if verdict else '-'}"
+    first = next(iter(report.results.values()))
+    return [
+        Timing("store: A/B counts + evaluate", seconds, note),
+        Timing("store: attribution, 7 models", attribution_seconds,
+               f"{STORE_TOUCHPOINTS:,} touchpoints read, "
+               f"{first.attributed_conversions:,} orders credited"),
+    ]
+
+
 def main() -> None:
     console = Console()
     rng = np.random.default_rng(SEED)
@@ -162,7 +228,7 @@ def main() -> None:
         f"in {generation:.1f} s"
     )
     attribution, attributed = bench_attribution(touchpoints, conversions)
-    timings = attribution + bench_abtest(rng)
+    timings = attribution + bench_abtest(rng) + bench_store(touchpoints, conversions, rng)
 
     table = Table(title="Analytics benchmark")
     table.add_column("operation")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hub.cli.campaigns  # registers `hub campaigns`
 import hub.cli.report  # noqa: F401  (registers `hub report`)
 from hub.cli import check, config, connectors, db, dlq, init, mappings, sandbox, sync
 

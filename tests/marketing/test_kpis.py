@@ -181,7 +181,7 @@ def _messages(rows: list[tuple[str, str, str | None, datetime]], campaign: str
              "created_at": at} for mid, contact, variant, at in rows]
 
 
-def _event(eid: str, message: str, contact: str, kind: str, campaign: str = "spring"
+def _event(eid: str, message: str, contact: str | None, kind: str, campaign: str = "spring"
            ) -> dict[str, Any]:
     return {"tenant": TENANT, "id": eid, "type": kind, "channel": "email", "contact_id": contact,
             "message_id": message, "campaign_id": campaign, "provider": "resend",
@@ -248,13 +248,21 @@ def test_campaign_performance_from_the_store(shop: StateStore) -> None:
 
 def test_ab_metric_clicks_and_opens(shop: StateStore) -> None:
     campaign = CampaignService(shop).get(TENANT, "spring")
+    with shop.engine.begin() as conn:  # a click whose webhook did not name the contact
+        conn.execute(t.engagement_events.insert(), [_event("e8", "m5", None, "clicked")])
+        conn.execute(t.orders.insert(), [  # tagged: counts whenever after the first message
+            _order("o8", "c1", T0 + timedelta(days=20), "15", campaign="spring")])
     with shop.engine.connect() as conn:
         opens = campaign_performance(conn, campaign, as_of=T0, ab_metric="open").ab
         clicks = campaign_performance(conn, campaign, as_of=T0, ab_metric="click").ab
+        attributed = campaign_performance(conn, campaign, as_of=T0, ab_metric="attributed").ab
     assert opens is not None
     assert clicks is not None
     assert [v.conversions for v in opens.counts] == [1, 1]
-    assert [v.conversions for v in clicks.counts] == [1, 0]
+    assert [v.conversions for v in clicks.counts] == [1, 1]
+    assert attributed is not None
+    # c1's tagged order counts; o4's buyer got no message and is no exposure
+    assert [v.conversions for v in attributed.counts] == [1, 0]
 
 
 def test_tenant_kpis_and_segment_uplift_from_the_store(shop: StateStore) -> None:

@@ -43,36 +43,50 @@ class Exposure:
 
 
 def exposures(conn: sa.Connection, tenant: str, campaign_id: str
-              ) -> tuple[dict[str, Exposure], dict[str, str], int]:
-    """Per contact: their variant (None without one) and first message; message -> contact;
-    and how many contacts received more than one variant (they get variant None)."""
+              ) -> tuple[dict[str, Exposure], int]:
+    """Per contact: their variant (None without one, or with several) and first message; and
+    how many contacts received more than one variant."""
     m = t.messages.c
-    rows = conn.execute(sa.select(m.id, m.contact_id, m.variant, m.created_at)
-                        .where(m.tenant == tenant, m.campaign_id == campaign_id))
-    variants: dict[str, set[str]] = defaultdict(set)
-    first: dict[str, datetime] = {}
-    owner: dict[str, str] = {}
-    for r in rows:
-        owner[r.id] = r.contact_id
-        if r.variant:
-            variants[r.contact_id].add(r.variant)
-        if r.contact_id not in first or r.created_at < first[r.contact_id]:
-            first[r.contact_id] = r.created_at
-    mixed = sum(len(v) > 1 for v in variants.values())
-    seen = {c: Exposure(next(iter(variants[c])) if len(variants.get(c, ())) == 1 else None, at)
-            for c, at in first.items()}
-    return seen, owner, mixed
+    # aggregated in the database: one row per contact instead of one per message
+    rows = conn.execute(
+        sa.select(m.contact_id, sa.func.min(m.created_at).label("first_at"),
+                  sa.func.min(m.variant).label("low"), sa.func.max(m.variant).label("high"))
+        .where(m.tenant == tenant, m.campaign_id == campaign_id).group_by(m.contact_id))
+    seen: dict[str, Exposure] = {}
+    mixed = 0
+    for contact, first_at, low, high in rows:
+        mixed += low != high
+        seen[contact] = Exposure(low if low == high else None, first_at)
+    return seen, mixed
 
 
 def converted_orders(conn: sa.Connection, tenant: str, campaign_id: str,
                      seen: dict[str, Exposure], window: timedelta) -> list[OrderRecord]:
     """Orders tagged with the campaign, or by a recipient within the window of a first send."""
     chosen = {x.id: x for x in revenue_orders(conn, tenant, campaign_id=campaign_id)}
-    for x in revenue_orders(conn, tenant, contact_ids=list(seen)):
-        first = seen[x.contact_id].first_at
-        if first <= x.placed_at <= first + window:
-            chosen[x.id] = x
+    if seen:
+        # one range scan, filtered here, beats a query per chunk of recipients
+        firsts = [e.first_at for e in seen.values()]
+        for x in revenue_orders(conn, tenant, since=min(firsts), until=max(firsts) + window):
+            exposure = seen.get(x.contact_id)
+            if exposure is not None and \
+                    exposure.first_at <= x.placed_at <= exposure.first_at + window:
+                chosen[x.id] = x
     return sorted(chosen.values(), key=lambda x: (x.placed_at, x.id))
+
+
+def engaged_contacts(conn: sa.Connection, tenant: str, campaign_id: str, kind: EngagementType
+                     ) -> set[str]:
+    """Contacts with an engagement event of `kind` for the campaign (through its message
+    when the event itself does not name the contact)."""
+    e, m = t.engagement_events.c, t.messages.c
+    joined = t.engagement_events.outerjoin(
+        t.messages, sa.and_(m.tenant == e.tenant, m.id == e.message_id))
+    rows = conn.execute(
+        sa.select(sa.func.coalesce(e.contact_id, m.contact_id)).select_from(joined)
+        .where(e.tenant == tenant, e.campaign_id == campaign_id, e.type == kind.value)
+        .distinct())
+    return {contact for (contact,) in rows if contact is not None}
 
 
 @dataclass(frozen=True)
@@ -88,7 +102,7 @@ def ab_counts(conn: sa.Connection, campaign: Campaign, *, metric: Metric = "orde
     """Exposed and converted contacts per variant, in the campaign's variant order."""
     if metric not in METRICS:
         raise ConfigError(f"unknown A/B metric {metric!r}; choose one of {', '.join(METRICS)}")
-    seen, owner, mixed = exposures(conn, campaign.tenant, campaign.id)
+    seen, mixed = exposures(conn, campaign.tenant, campaign.id)
     if metric == "order":
         converted = {x.contact_id for x in converted_orders(conn, campaign.tenant, campaign.id,
                                                             seen, window)}
@@ -97,9 +111,8 @@ def ab_counts(conn: sa.Connection, campaign: Campaign, *, metric: Metric = "orde
                                                           campaign_id=campaign.id)
                      if x.contact_id in seen and x.placed_at >= seen[x.contact_id].first_at}
     else:
-        wanted = EngagementType.CLICKED.value if metric == "click" else EngagementType.OPENED.value
-        converted = {e.contact_id or owner.get(e.message, "") for e in
-                     campaign_engagement(conn, campaign.tenant, campaign.id) if e.type == wanted}
+        kind = EngagementType.CLICKED if metric == "click" else EngagementType.OPENED
+        converted = engaged_contacts(conn, campaign.tenant, campaign.id, kind)
     exposed: dict[str, set[str]] = defaultdict(set)
     for contact, exposure in seen.items():
         if exposure.variant is not None:
@@ -184,7 +197,7 @@ def campaign_performance(conn: sa.Connection, campaign: Campaign, *, as_of: date
     m = t.messages.c
     messages = int(conn.execute(sa.select(sa.func.count()).where(
         m.tenant == campaign.tenant, m.campaign_id == campaign.id)).scalar_one())
-    seen, _, _ = exposures(conn, campaign.tenant, campaign.id)
+    seen, _ = exposures(conn, campaign.tenant, campaign.id)
     orders = converted_orders(conn, campaign.tenant, campaign.id, seen, window)
     ab = ab_counts(conn, campaign, metric=ab_metric, window=window) if campaign.variants else None
     return CampaignPerformance(
