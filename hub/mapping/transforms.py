@@ -18,13 +18,10 @@ blank string as null: exports are full of empty cells that mean "no value".
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-import email_validator
 import phonenumbers
-from email_validator import EmailNotValidError, validate_email
 
 from hub.mapping.conversions import (
     as_text,
@@ -42,6 +39,7 @@ from hub.mapping.conversions import (
     to_iso,
     to_str,
 )
+from hub.model.fields import normalise_email, normalise_phone
 from hub.plugin import hookimpl
 from hub.plugin.registry import Transform, TransformRegistry
 
@@ -51,10 +49,6 @@ ACCEPTS_NULL = "hub_accepts_null"
 CHECK_ARGS = "hub_check_args"
 
 _UNMAPPED = ("keep", "error", "null")
-_ATOM = r"[a-z0-9!#$%&'*+/=?^_`{|}~-]+"
-_LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
-_PLAIN_EMAIL = re.compile(rf"{_ATOM}(?:\.{_ATOM})*@(?:{_LABEL}\.)+[a-z]{{2,63}}")
-_SPECIAL_USE_DOMAINS = frozenset(email_validator.SPECIAL_USE_DOMAIN_NAMES)
 
 
 def accepts_null(fn: F) -> F:
@@ -175,14 +169,7 @@ def e164(value: Any, region: str | None = None) -> str | None:
     text = blank_is_null(value)
     if text is None:
         return None
-    try:
-        number = phonenumbers.parse(text, region.strip().upper() or None if region else None)
-    except phonenumbers.NumberParseException as exc:
-        reason = str(exc).partition(") ")[2].rstrip(".") or "unreadable"
-        raise ValueError(f"{short(text)} is not a phone number: {reason}") from None
-    if not phonenumbers.is_valid_number(number):
-        raise ValueError(f"{short(text)} is not a valid phone number for its country")
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return normalise_phone(text, region)
 
 
 def email(value: Any) -> str | None:
@@ -190,30 +177,7 @@ def email(value: Any) -> str | None:
     text = blank_is_null(value)
     if text is None:
         return None
-    candidate = text.lower()
-    if _is_plain_email(candidate):
-        return candidate
-    return validated_email(text)
-
-
-def _is_plain_email(candidate: str) -> bool:
-    # Most addresses are plain ASCII that the full validator (about 20 us each) would accept
-    # unchanged; answer those here. Anything unusual goes to the validator; a test holds the
-    # two to the same answers.
-    if len(candidate) > 254 or not _PLAIN_EMAIL.fullmatch(candidate):
-        return False
-    local, _, domain = candidate.rpartition("@")
-    return (len(local) <= 64 and "--" not in domain
-            and domain.rpartition(".")[2] not in _SPECIAL_USE_DOMAINS)
-
-
-def validated_email(text: str) -> str:
-    """The full check by email-validator, lower-cased."""
-    try:
-        result = validate_email(text, check_deliverability=False)
-    except EmailNotValidError as exc:
-        raise ValueError(f"{short(text)} is not a valid email address: {exc}") from None
-    return str(result.normalized).lower()
+    return normalise_email(text)
 
 
 def split_name(value: Any) -> list[str | None]:

@@ -209,7 +209,7 @@ def test_a_bad_value_rejects_only_that_record() -> None:
         compiled.apply({"id": 1, "phone": "12"})
     assert str(caught.value) == (
         "field phone: transform e164: '12' is not a phone number: "
-        "Missing or invalid default region")
+        "Missing or invalid default region (give it in +<country code> form)")
     assert compiled.apply({"id": 2, "phone": "+44 20 7946 0958"})["phone"] == "+442079460958"
 
 
