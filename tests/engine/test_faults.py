@@ -30,6 +30,7 @@ from tests.engine.hubproject import Project, customer
 TOTAL = 20
 BATCH = 5
 FAST = RetryPolicy(attempts=6, base_wait=0.01, max_wait=5.0)
+TIMEOUT = 1.0  # seconds: far above any loopback answer, even on a busy machine
 IDS = [str(i) for i in range(1, TOTAL + 1)]
 
 
@@ -62,7 +63,7 @@ def api(sqlite_project: Project, server: FaultServer) -> Project:
     pipeline["destination"] = {"connection": "api", "object": "contacts", "batch_size": BATCH}
     project.write_config({"customers": pipeline},
                          connections={"api": {"connector": "loopback", "base_url": server.url,
-                                              "timeout": 0.3}})
+                                              "timeout": TIMEOUT}})
     return project
 
 
@@ -94,7 +95,7 @@ def posted(server: FaultServer) -> list[list[str]]:
     pytest.param(Step(fault="reset"), id="connection-reset"),
     pytest.param(Step(fault="close"), id="connection-closed"),
     pytest.param(Step(fault="truncate"), id="truncated-answer"),
-    pytest.param(Step(delay=3.0), id="timeout"),
+    pytest.param(Step(delay=TIMEOUT * 4), id="timeout"),
 ])
 async def test_a_retryable_failure_is_retried_and_nothing_is_lost(
         api: Project, host: PluginHost, server: FaultServer, crm: FakeCrm, failure: Step) -> None:
