@@ -10,12 +10,26 @@ import pytest
 import sqlalchemy as sa
 
 from hub.errors import DomainRuleError
-from hub.marketing.campaigns import CampaignService, LaunchCampaign
+from hub.marketing.campaigns import (
+    CAMPAIGN_STATUS_CHANGED,
+    CampaignService,
+    CreateCampaign,
+    LaunchCampaign,
+)
 from hub.marketing.campaigns import repository as repo
 from hub.model import Campaign, CampaignStatus
 from hub.store import StateStore
 from hub.store import tables as t
-from tests.marketing.test_campaigns import NOW, TENANT, create, launch, stored_status
+from tests.marketing.test_campaigns import (
+    NOW,
+    TENANT,
+    create,
+    draft,
+    launch,
+    outbox,
+    spend,
+    stored_status,
+)
 
 RACERS = 8
 
@@ -122,5 +136,54 @@ def test_locking_a_tenant_twice_in_one_transaction_is_harmless(store_url: str) -
             repo.lock_tenant(tx, TENANT)
             repo.insert(tx, Campaign(tenant=TENANT, id="x", name="X", type="promotion"), NOW)
         assert stored_status(store, "x") == "draft"
+    finally:
+        store.close()
+
+
+def test_concurrent_spend_is_never_lost_and_pauses_once(store_url: str) -> None:
+    store = StateStore(store_url)
+    store.upgrade()
+    service = CampaignService(store, clock=lambda: NOW)
+    try:
+        create(service, "ads", budget="95")
+        launch(service, "ads")
+        start = threading.Barrier(RACERS)
+
+        def bill(_: int) -> None:
+            start.wait()
+            for _ in range(5):
+                spend(service, "ads", "2.5")
+
+        with ThreadPoolExecutor(RACERS) as pool:
+            list(pool.map(bill, range(RACERS)))
+        final = service.get(TENANT, "ads")
+        assert final.spend == RACERS * 5 * 2.5
+        assert final.status is CampaignStatus.PAUSED
+        pauses = [e for e in outbox(store, "ads") if e["type"] == CAMPAIGN_STATUS_CHANGED]
+        assert len(pauses) == 1
+        # the pause came with the bill that crossed 95, not before and not after
+        assert pauses[0]["envelope"]["payload"]["reason"].startswith("spend 97.5 USD exceeds")
+    finally:
+        store.close()
+
+
+def test_racing_creates_of_one_id_make_one_campaign(store_url: str) -> None:
+    store = StateStore(store_url)
+    store.upgrade()
+    service = CampaignService(store, clock=lambda: NOW)
+    try:
+        start = threading.Barrier(RACERS)
+
+        def make(_: int) -> str:
+            start.wait()
+            try:
+                service.handle(CreateCampaign(actor="m", campaign=draft("same")))
+            except DomainRuleError as refusal:
+                return refusal.rule
+            return "created"
+
+        with ThreadPoolExecutor(RACERS) as pool:
+            outcomes = sorted(pool.map(make, range(RACERS)))
+        assert outcomes == ["campaign.exists"] * (RACERS - 1) + ["created"]
     finally:
         store.close()

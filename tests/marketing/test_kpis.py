@@ -8,6 +8,8 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from statsmodels.stats.proportion import proportions_ztest
 
 from hub.errors import ConfigError
@@ -38,7 +40,7 @@ from hub.marketing.kpis import (
     win_back_rate,
 )
 from hub.marketing.kpis_store import segment_uplift, tenant_kpis
-from hub.model import Campaign, CampaignType, Channel, Variant
+from hub.model import Campaign, CampaignType, Channel, EngagementType, Variant
 from hub.store import StateStore
 from hub.store import tables as t
 
@@ -293,3 +295,43 @@ def test_marketing_engagement_input_from_the_store(shop: StateStore) -> None:
         shares = marketing_engagement(conn, TENANT, ["c0", "c1", "c9"],
                                       as_of=T0 + timedelta(days=1))
     assert shares == {"c0": 1.0, "c1": 0.0, "c9": None}
+
+
+# --- properties -------------------------------------------------------------------------------
+
+_kinds = st.sampled_from([k.value for k in EngagementType])
+
+
+@given(st.lists(st.tuples(st.integers(0, 20), _kinds), max_size=200))
+def test_engagement_counts_are_consistent(events: list[tuple[int, str]]) -> None:
+    summary = summarise_engagement(Engagement(f"m{m}", kind) for m, kind in events)
+    accepted = {m for m, kind in events if kind != "failed"}
+    assert summary.sent == len(accepted)
+    assert summary.opened <= summary.sent
+    assert summary.clicked <= summary.sent
+    for rate in (summary.open_rate, summary.click_rate):
+        assert rate.value is None or 0 <= rate.value <= 1
+
+
+_hours = st.floats(0, 24 * 30, allow_nan=False)
+
+
+@given(carts=st.lists(st.tuples(st.integers(0, 5), _hours, st.booleans()), max_size=30),
+       orders=st.lists(st.tuples(st.integers(0, 5), _hours, st.one_of(st.none(),
+                                                                      st.integers(0, 29))),
+                       max_size=30),
+       end=_hours, later=_hours)
+def test_cart_recovery_is_bounded_and_grows_with_time(
+        carts: list[tuple[int, float, bool]], orders: list[tuple[int, float, int | None]],
+        end: float, later: float) -> None:
+    records = [CartRecord(f"k{i}", f"c{c}", T0 + timedelta(hours=h), cleared)
+               for i, (c, h, cleared) in enumerate(carts)]
+    placed = [order(f"o{i}", f"c{c}", T0 + timedelta(hours=h),
+                    cart_id=None if k is None else f"k{k}")
+              for i, (c, h, k) in enumerate(orders)]
+    now = cart_recovery(records, placed, as_of=T0 + timedelta(hours=end))
+    then = cart_recovery(records, placed, as_of=T0 + timedelta(hours=end + later))
+    assert 0 <= now.recovered <= now.abandoned <= len(records)
+    assert set(now.recovered_cart_ids) <= {c.id for c in records if not c.cleared}
+    assert now.abandoned <= then.abandoned
+    assert set(now.recovered_cart_ids) <= set(then.recovered_cart_ids)

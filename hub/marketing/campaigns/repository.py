@@ -85,13 +85,16 @@ def _row(campaign: Campaign, at: datetime) -> dict[str, Any]:
 
 
 def insert(tx: Tx, campaign: Campaign, at: datetime) -> None:
+    exists = DomainRuleError(
+        "campaign.exists",
+        f"tenant {campaign.tenant!r} already has a campaign {campaign.id!r}; choose another id")
     if find(tx, campaign.tenant, campaign.id) is not None:
-        raise DomainRuleError(
-            "campaign.exists", f"tenant {campaign.tenant!r} already has a campaign "
-            f"{campaign.id!r}; choose another id"
-        )
-    tx.conn.execute(t.campaigns.insert().values(tenant=campaign.tenant, id=campaign.id,
-                                                **_row(campaign, at)))
+        raise exists
+    try:
+        tx.conn.execute(t.campaigns.insert().values(tenant=campaign.tenant, id=campaign.id,
+                                                    **_row(campaign, at)))
+    except sa.exc.IntegrityError:  # created by a concurrent transaction since `find`
+        raise exists from None
 
 
 def update(tx: Tx, campaign: Campaign, at: datetime) -> None:
