@@ -1,0 +1,201 @@
+"""RFM scoring and the nightly snapshot job, computed in one INSERT … SELECT.
+
+Definitions (fixed here, checked against an independent pandas computation in the tests):
+
+- **Customers scored**: every contact of the tenant with at least one *completed* order
+  (status `paid` or `completed`) placed at or before the as-of moment. That is the population
+  the completeness check expects one snapshot row for.
+- **Recency** = whole days since the last completed order:
+  `(epoch_seconds(as_of) - epoch_seconds(last)) // 86400`, fractions of a second dropped.
+- **Frequency** = completed orders placed in the window `[as_of - N days, as_of]`
+  (N = `window_days`, default 180); 0 for a customer who bought only before the window.
+- **Monetary** = the total of those orders, summed in whole cents.
+- **Scores 1-5** by rank, 5 best: rank the population by the measure from worst to best
+  (recency descending, frequency and monetary ascending), with SQL `RANK()` — tied values
+  share the lowest rank of their group — and score = 1 + floor(5 * (rank - 1) / n).
+  Tie rule: equal values always get equal scores; a tied group takes the score of its first
+  position, so a large tie (most customers bought once) sits in the lower quintile rather
+  than being split arbitrarily by id. The result depends on the data only, never on ids.
+- **Composite** = w_R*R + w_F*F + w_M*M (default 4R + 3F + 3M, at most 50).
+- **Named segments**: the classic R x F map in `RFM_SEGMENTS` (data, not code); every one of
+  the 25 (R, F) cells has exactly one name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+
+from hub.marketing.segments.catalogue import COMPLETED_STATUSES
+from hub.marketing.segments.definitions import RfmSettings
+from hub.marketing.segments.sqlfuncs import EpochSeconds, cents_of, prepare_connection
+from hub.marketing.segments.timeexpr import DAY_SECONDS, as_utc, epoch_seconds
+from hub.store import StateStore
+from hub.store import tables as t
+
+
+@dataclass(frozen=True)
+class RfmSegment:
+    name: str
+    recency: tuple[int, int]  # inclusive score ranges
+    frequency: tuple[int, int]
+
+
+RFM_SEGMENTS: tuple[RfmSegment, ...] = (
+    RfmSegment("champions", (5, 5), (4, 5)),
+    RfmSegment("loyal", (3, 4), (4, 5)),
+    RfmSegment("potential_loyalists", (4, 5), (2, 3)),
+    RfmSegment("new_customers", (5, 5), (1, 1)),
+    RfmSegment("promising", (4, 4), (1, 1)),
+    RfmSegment("need_attention", (3, 3), (3, 3)),
+    RfmSegment("about_to_sleep", (3, 3), (1, 2)),
+    RfmSegment("cant_lose", (1, 2), (5, 5)),
+    RfmSegment("at_risk", (1, 2), (3, 4)),
+    RfmSegment("hibernating", (1, 2), (1, 2)),
+)
+
+
+def segment_name(r: int, f: int, table: Sequence[RfmSegment] = RFM_SEGMENTS) -> str | None:
+    """The named segment of an (R, F) score pair."""
+    for seg in table:
+        if seg.recency[0] <= r <= seg.recency[1] and seg.frequency[0] <= f <= seg.frequency[1]:
+            return seg.name
+    return None
+
+
+def score(rank: int, population: int) -> int:
+    """The 1-5 score of a 1-based rank (worst first) among `population` customers."""
+    return 1 + (5 * (rank - 1)) // population
+
+
+@dataclass(frozen=True)
+class SnapshotReport:
+    tenant: str
+    snapshot_date: date
+    rows: int
+    expected: int
+    by_segment: dict[str, int]
+
+    @property
+    def complete(self) -> bool:
+        """One row per customer with a completed order: the snapshot integrity rule."""
+        return self.rows == self.expected
+
+
+def scoring_query(tenant: str, as_of: datetime, settings: RfmSettings | None = None,
+                  table: Sequence[RfmSegment] = RFM_SEGMENTS) -> sa.Select[tuple[object, ...]]:
+    """One row per scored customer, in the columns of `rfm_snapshots` (less tenant and date)."""
+    settings = settings or RfmSettings()
+    as_of = as_utc(as_of)
+    window_start = as_of - timedelta(days=settings.window_days)
+    o, c = t.orders.alias("o"), t.contacts.alias("c")
+    in_window = o.c.placed_at >= window_start
+    base = (
+        sa.select(o.c.contact_id, sa.func.max(o.c.placed_at).label("last_at"),
+                  sa.func.sum(sa.case((in_window, 1), else_=0)).label("frequency"),
+                  sa.func.sum(sa.case((in_window, cents_of(o.c.total)), else_=0))
+                  .label("monetary_cents"))
+        .where(o.c.tenant == tenant, o.c.status.in_(COMPLETED_STATUSES),
+               o.c.placed_at <= as_of)
+        .group_by(o.c.contact_id).subquery("base"))
+    recency = (sa.literal(epoch_seconds(as_of), sa.BigInteger)
+               - EpochSeconds(base.c.last_at)) // DAY_SECONDS
+    known = (sa.select(base.c.contact_id, recency.label("recency_days"), base.c.frequency,
+                       base.c.monetary_cents)
+             .select_from(base.join(c, sa.and_(c.c.tenant == tenant,
+                                               c.c.id == base.c.contact_id)))
+             .subquery("measured"))
+    population = sa.func.count().over()
+    ranked = sa.select(
+        known,
+        sa.func.rank().over(order_by=known.c.recency_days.desc()).label("r_rank"),
+        sa.func.rank().over(order_by=known.c.frequency).label("f_rank"),
+        sa.func.rank().over(order_by=known.c.monetary_cents).label("m_rank"),
+        population.label("n"),
+    ).subquery("ranked")
+    scores = sa.select(
+        ranked.c.contact_id, ranked.c.recency_days, ranked.c.frequency, ranked.c.monetary_cents,
+        *((1 + (5 * (ranked.c[f"{d}_rank"] - 1)) // ranked.c.n).label(f"{d}_score")
+          for d in "rfm"),
+    ).subquery("scores")
+    w = settings.weights
+    composite = (scores.c.r_score * w.recency + scores.c.f_score * w.frequency
+                 + scores.c.m_score * w.monetary)
+    named = sa.case(*((sa.and_(scores.c.r_score.between(*seg.recency),
+                               scores.c.f_score.between(*seg.frequency)), seg.name)
+                      for seg in table), else_=sa.null())
+    return sa.select(
+        scores.c.contact_id, scores.c.recency_days, scores.c.frequency,
+        (scores.c.monetary_cents / 100.0).label("monetary"),
+        scores.c.r_score, scores.c.f_score, scores.c.m_score,
+        sa.cast(composite, sa.Float).label("composite"), named.label("segment"))
+
+
+def take_snapshot(store: StateStore, tenant: str, as_of: datetime,
+                  settings: RfmSettings | None = None) -> SnapshotReport:
+    """The nightly job: score every customer, replace the day's snapshot, check it is whole.
+
+    Running it twice on a day replaces that day's rows, so a retried job never duplicates.
+    """
+    as_of = as_utc(as_of)
+    day = as_of.date()
+    scored = scoring_query(tenant, as_of, settings).subquery("scored")
+    columns = ["tenant", "snapshot_date", "contact_id", "recency_days", "frequency",
+               "monetary", "r_score", "f_score", "m_score", "composite", "segment"]
+    rows = sa.select(sa.literal(tenant, t.Id).label("tenant"),
+                     sa.literal(day, sa.Date).label("snapshot_date"),
+                     *(scored.c[name] for name in columns[2:]))
+    snap = t.rfm_snapshots
+    with store.transaction() as tx:
+        prepare_connection(tx.conn)
+        tx.conn.execute(sa.delete(snap).where(snap.c.tenant == tenant,
+                                              snap.c.snapshot_date == day))
+        tx.conn.execute(snap.insert().from_select(columns, rows))
+        written = _count(tx.conn, snap, snap.c.tenant == tenant, snap.c.snapshot_date == day)
+        expected = customers_count(tx.conn, tenant, as_of)
+        by_segment = distribution(tx.conn, tenant, day)
+    return SnapshotReport(tenant, day, written, expected, by_segment)
+
+
+def customers_count(conn: sa.Connection, tenant: str, as_of: datetime) -> int:
+    """Contacts with a completed order at or before `as_of`: who a snapshot must cover."""
+    o, c = t.orders, t.contacts
+    bought = sa.exists().where(o.c.tenant == tenant, o.c.contact_id == c.c.id,
+                               o.c.status.in_(COMPLETED_STATUSES), o.c.placed_at <= as_of)
+    return _count(conn, c, c.c.tenant == tenant, bought)
+
+
+def distribution(conn: sa.Connection, tenant: str, day: date) -> dict[str, int]:
+    """Customers per named RFM segment in one snapshot, largest first."""
+    snap = t.rfm_snapshots
+    rows = conn.execute(
+        sa.select(snap.c.segment, sa.func.count())
+        .where(snap.c.tenant == tenant, snap.c.snapshot_date == day)
+        .group_by(snap.c.segment).order_by(sa.func.count().desc(), snap.c.segment))
+    return {str(name or "unnamed"): int(n) for name, n in rows}
+
+
+def score_grid(conn: sa.Connection, tenant: str, day: date) -> dict[tuple[int, int], int]:
+    """Customers per (R, F) score cell of one snapshot, for the distribution chart."""
+    snap = t.rfm_snapshots
+    rows = conn.execute(
+        sa.select(snap.c.r_score, snap.c.f_score, sa.func.count())
+        .where(snap.c.tenant == tenant, snap.c.snapshot_date == day)
+        .group_by(snap.c.r_score, snap.c.f_score))
+    return {(int(r), int(f)): int(n) for r, f, n in rows}
+
+
+def latest_snapshot_date(conn: sa.Connection, tenant: str, on_or_before: date) -> date | None:
+    snap = t.rfm_snapshots
+    found = conn.execute(sa.select(sa.func.max(snap.c.snapshot_date))
+                         .where(snap.c.tenant == tenant,
+                                snap.c.snapshot_date <= on_or_before)).scalar_one()
+    return found if isinstance(found, date) else None
+
+
+def _count(conn: sa.Connection, table: sa.FromClause, *where: sa.ColumnElement[bool]) -> int:
+    return int(conn.execute(sa.select(sa.func.count()).select_from(table)
+                            .where(*where)).scalar_one())
