@@ -275,11 +275,21 @@ class _Query:
 
 def _plain(value: Expr, op: str, operand: Any) -> Pred:
     if op == "in":
-        return value.in_(list(operand))
+        return value.in_([_bound(o) for o in operand])
     if op == "between":
-        return value.between(operand[0], operand[1])
+        return value.between(_bound(operand[0]), _bound(operand[1]))
     return {"eq": value.__eq__, "ne": value.__ne__, "gt": value.__gt__, "gte": value.__ge__,
-            "lt": value.__lt__, "lte": value.__le__}[op](operand)
+            "lt": value.__lt__, "lte": value.__le__}[op](_bound(operand))
+
+
+def _bound(operand: Any) -> Any:
+    """A number bound with its own type: left to the column's type, 0.5 compared with an
+    integer column would be sent as an integer (PostgreSQL casts it: 0.5 becomes 1)."""
+    if isinstance(operand, float):
+        return sa.literal(operand, sa.Float())
+    if isinstance(operand, int) and not isinstance(operand, bool):
+        return sa.literal(operand, sa.BigInteger())
+    return operand
 
 
 def _between(value: Expr) -> Callable[[int | None, int | None], Pred]:

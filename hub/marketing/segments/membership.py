@@ -97,8 +97,9 @@ class SegmentService:
             ids = sorted(conn.execute(query).scalars())
             c = t.contacts.c
             chosen = ids[:sample]
-            emails = dict(conn.execute(sa.select(c.id, c.email).where(
-                c.tenant == self.tenant, c.id.in_(chosen))).tuples().all()) if chosen else {}
+            rows = conn.execute(sa.select(c.id, c.email).where(
+                c.tenant == self.tenant, c.id.in_(chosen))).all() if chosen else []
+            emails = dict(rows)
         return Preview(name, len(ids), [(i, emails.get(i)) for i in chosen],
                        render_sql(query, self.store.engine.dialect))
 

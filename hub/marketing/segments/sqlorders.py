@@ -154,8 +154,8 @@ class OrderFacts:
         if not self.with_promotions:
             raise AssertionError("the query was not prepared for promotion counts")
         stats = self.stats()
-        return sa.case((stats.c.orders.is_not(None),
-                        sa.cast(stats.c.promoted, sa.Float) / stats.c.orders))
+        ratio = sa.cast(stats.c.promoted, sa.Float) / sa.cast(stats.c.orders, sa.Float)
+        return sa.case((stats.c.orders.is_not(None), ratio))
 
     def missing_categories(self, tests: tuple[Test, ...]) -> Pred:
         """The last purchase (every completed order at the latest instant) lacks them all."""

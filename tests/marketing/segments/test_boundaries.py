@@ -99,7 +99,11 @@ def conditions() -> list[dict[str, Any]]:
         out += [{"event": "order.created", "at_least": 2, "after": f"{days} days ago",
                  "where": {"total": {"gte": 20}}}]
     out += [{"attribute": "properties.score", op: v} for op in OPS for v in [5, 7.5]]
-    out += [{"random_bucket": "holdout", op: v} for op in ("lt", "gte") for v in (10, 50)]
+    out += [{"random_bucket": "holdout", op: v} for op in ("lt", "gte") for v in (10, 50, 99.5)]
+    # fractional operands against integer values: bound with their own type, not the column's
+    out += [{"computed": "promotions.redeemed_ratio", "in": [1, 0.5]},
+            {"computed": "rfm.r", "gt": 2.5}, {"computed": "rfm.recency_days", "lte": 44.5},
+            {"computed": "orders.count", "in": [1.5, 2]}]
     return out
 
 
