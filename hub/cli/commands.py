@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import hub.cli.campaigns  # registers `hub campaigns`
-import hub.cli.report  # noqa: F401  (registers `hub report`)
+import hub.cli.report  # registers `hub report`
+import hub.cli.segments  # noqa: F401  (registers `hub segments`, `hub rfm`, `hub triggers`)
 from hub.cli import check, config, connectors, db, dlq, init, mappings, sandbox, sync
 
 __all__ = ["check", "config", "connectors", "db", "dlq", "init", "mappings", "sandbox", "sync"]
