@@ -28,7 +28,7 @@ from hub.marketing.campaigns.performance import (
     campaign_performance,
 )
 from hub.marketing.campaigns.reporting import By, attribution_report, parse_models
-from hub.marketing.kpis_store import tenant_kpis
+from hub.marketing.kpis_store import segment_uplift, tenant_kpis
 from hub.model import Campaign
 from hub.store import StateStore
 
@@ -326,5 +326,49 @@ def kpis(
         return
     table = Table("KPI", "value", title=f"KPIs, {period:g} days to {end:%Y-%m-%d %H:%M} UTC")
     for key, value in rows:
+        table.add_row(key, value)
+    console.print(table)
+
+
+@report_app.command("uplift")
+def uplift(
+    ctx: typer.Context,
+    segment: Annotated[str, typer.Argument(metavar="SEGMENT")],
+    campaign_id: Annotated[str, typer.Argument(metavar="CAMPAIGN")],
+    since: Annotated[str, typer.Option(help="first day orders count (the send)")],
+    until: Annotated[str | None, typer.Option(help="last day orders count [now]")] = None,
+    tenant: TenantOption = None,
+    format: FormatOption = Format.TABLE,
+) -> None:
+    """Conversion of the segment's members the campaign reached, against those it did not."""
+    first = _moment(since, "--since")
+    last = _moment(until, "--until") or datetime.now(UTC)
+    assert first is not None  # a required option
+    context = ctx.ensure_object(Context)
+    store = context.store()
+    try:
+        with store.engine.connect() as conn:
+            result = segment_uplift(conn, _tenant(context, tenant), segment, campaign_id,
+                                    since=first, until=last)
+    finally:
+        store.close()
+    rows = {"treated": str(result.treated), "holdout": str(result.holdout),
+            "uplift": "n/a" if result.absolute is None else f"{result.absolute:+.2%}",
+            "relative uplift": "n/a" if result.relative is None else f"{result.relative:+.1%}",
+            "p-value": "n/a" if result.p_value is None else f"{result.p_value:.4f}",
+            "significant": "yes" if result.significant else "no"}
+    if format is Format.JSON:
+        _emit_json({"segment": segment, "campaign_id": campaign_id,
+                    "treated": [result.treated.numerator, result.treated.denominator],
+                    "holdout": [result.holdout.numerator, result.holdout.denominator],
+                    "absolute": result.absolute, "relative": result.relative,
+                    "p_value": result.p_value, "significant": result.significant})
+        return
+    if format is Format.CSV:
+        _emit_csv([{"measure": k, "value": v} for k, v in rows.items()])
+        return
+    table = Table("measure", "value", title=f"{campaign_id} on segment {segment}: conversion "
+                                            "against the members it did not reach")
+    for key, value in rows.items():
         table.add_row(key, value)
     console.print(table)

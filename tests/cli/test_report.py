@@ -198,3 +198,20 @@ def test_campaign_and_kpi_reports(ab_shop: StateStore, capsys: pytest.CaptureFix
     code, out, _ = run(capsys, "report", "kpis", "--as-of", "2026-04-10")
     assert "open rate" in out
     assert "n/a" in out
+
+
+def test_uplift_report_against_the_unreached_members(ab_shop: StateStore,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    with ab_shop.engine.begin() as conn:
+        conn.execute(t.segment_members.insert(), [
+            {"tenant": "default", "segment": "fans", "contact_id": c, "entered_at": T0}
+            for c in ("c0", "c1", "c3", "h1", "h2")])
+    code, out, _ = run(capsys, "report", "uplift", "fans", "launch", "--since", "2026-04-01",
+                       "--until", "2026-04-30", "--format", "json")
+    assert code == 0
+    report = json.loads(out)
+    # c0 (B) and c1 (A) ordered, c3 did not; the holdout h1, h2 never ordered
+    assert (report["treated"], report["holdout"]) == ([2, 3], [0, 2])
+    assert report["absolute"] == pytest.approx(2 / 3)
+    code, out, _ = run(capsys, "report", "uplift", "fans", "launch", "--since", "2026-04-01")
+    assert "66.7% (2 of 3)" in out
