@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from hub.cli.app import Context, app, console
-from hub.engine import SyncEngine, build_plan, replay
+from hub.engine import Plan, ReplayResult, SyncEngine, build_plan, replay
 
 dlq_app = typer.Typer(help="Records that could not be written, kept with the reason.",
                       no_args_is_help=True)
@@ -69,12 +69,11 @@ def replay_letters(
 ) -> None:
     """Re-map the original records with the current mapping and write them again."""
     context = ctx.ensure_object(Context)
-    store = context.store()
     plan = build_plan(context.config(), pipeline)
+    store = context.store()
     try:
-        result = asyncio.run(replay(SyncEngine(store), plan, ids))
+        result = asyncio.run(_replay(SyncEngine(store), plan, ids))
     finally:
-        asyncio.run(plan.aclose())
         store.close()
     console.print(f"replayed {len(result.replayed)}, still failing {len(result.still_failing)} "
                   f"(run {result.run_id})")
@@ -82,6 +81,13 @@ def replay_letters(
         console.print(f"  #{letter_id}: {error}", markup=False)
     if result.still_failing:
         raise typer.Exit(1)
+
+
+async def _replay(engine: SyncEngine, plan: Plan, ids: list[int] | None) -> ReplayResult:
+    try:
+        return await replay(engine, plan, ids)
+    finally:
+        await plan.aclose()  # in the loop the connectors' clients were made in
 
 
 @dlq_app.command("discard")

@@ -12,7 +12,7 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from rich.table import Table
 
 from hub.cli.app import Context, app, console
-from hub.engine import RunResult, SyncEngine, build_plan
+from hub.engine import Plan, RunResult, SyncEngine, build_plan
 from hub.store import RunRecord
 
 OUTCOME_COLUMNS = ("read", "written", "unchanged", "filtered", "invalid", "failed")
@@ -30,14 +30,12 @@ def sync(
 ) -> None:
     """Run one pipeline now: read, map, validate, dedup, diff, write, checkpoint."""
     context = ctx.ensure_object(Context)
-    loaded = context.config()
+    plan = build_plan(context.config(), pipeline)  # a bad mapping stops here, nothing opened
     store = context.store()
-    plan = build_plan(loaded, pipeline)
-    engine = SyncEngine(store)
     try:
-        result = asyncio.run(_run(engine, plan, dry_run=dry_run, full_refresh=full_refresh))
+        result = asyncio.run(_run(SyncEngine(store), plan, dry_run=dry_run,
+                                  full_refresh=full_refresh))
     finally:
-        asyncio.run(plan.aclose())
         store.close()
     _summary(result)
     if dry_run:
@@ -48,10 +46,14 @@ def sync(
         raise typer.Exit(1)
 
 
-async def _run(engine: SyncEngine, plan: object, **options: bool) -> RunResult:
-    from hub.engine import Plan
+async def _run(engine: SyncEngine, plan: Plan, **options: bool) -> RunResult:
+    try:
+        return await _run_with_progress(engine, plan, **options)
+    finally:
+        await plan.aclose()  # in the loop the connectors' clients were made in
 
-    assert isinstance(plan, Plan)
+
+async def _run_with_progress(engine: SyncEngine, plan: Plan, **options: bool) -> RunResult:
     with Progress(SpinnerColumn(), TextColumn("[bold]{task.description}"), BarColumn(),
                   TextColumn("{task.fields[counts]}"), TimeElapsedColumn(),
                   console=console, transient=True) as bar:
