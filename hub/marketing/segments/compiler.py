@@ -56,7 +56,8 @@ class _Query:
         self.c = t.contacts
         used = computed_names(self.segments.get(name).criteria, self.segments)
         self.orders = OrderFacts(self.tenant, self.now, self.c.c.id,
-                                 with_promotions="promotions.redeemed_ratio" in used)
+                                 with_promotions="promotions.redeemed_ratio" in used,
+                                 with_spend="orders.total_spent" in used)
         self._rfm: sa.Subquery | None = None
 
     def select(self, predicate: Pred) -> sa.Select[str]:

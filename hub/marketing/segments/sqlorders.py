@@ -53,9 +53,10 @@ class OrderFacts:
     """Order-derived predicates and expressions for one query over `contacts`."""
 
     def __init__(self, tenant: str, now: datetime, contact_id: Expr, *,
-                 with_promotions: bool = False) -> None:
+                 with_promotions: bool = False, with_spend: bool = False) -> None:
         self.tenant, self.now, self.contact_id = tenant, now, contact_id
-        self.with_promotions = with_promotions
+        # the aggregate computes only what the query reads: cents per order cost time
+        self.with_promotions, self.with_spend = with_promotions, with_spend
         # set while compiling the siblings of a condition that already implies "has a
         # completed order": A ∧ B(has) ≡ A ∧ B(true) when A implies has
         self.customer_known = False
@@ -127,8 +128,9 @@ class OrderFacts:
             o = t.orders.alias("o")
             columns: list[Expr] = [
                 o.c.contact_id, sa.func.count().label("orders"),
-                sa.func.max(o.c.placed_at).label("last_at"),
-                sa.func.sum(cents_of(o.c.total)).label("spent_cents")]
+                sa.func.max(o.c.placed_at).label("last_at")]
+            if self.with_spend:
+                columns.append(sa.func.sum(cents_of(o.c.total)).label("spent_cents"))
             source: sa.FromClause = o
             if self.with_promotions:
                 ap = t.applied_promotions
