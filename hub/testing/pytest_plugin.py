@@ -8,6 +8,7 @@ Fixtures:
 
 from __future__ import annotations
 
+import gc
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -30,6 +31,9 @@ def postgres_url() -> Iterator[str]:
     try:
         yield f"{base}{sep}options=-csearch_path%3D{schema}"
     finally:
+        # a connection the test left open is found here, in its own teardown, not in
+        # whichever later test the garbage collector happens to run in
+        gc.collect()
         with admin.begin() as conn:
             conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()

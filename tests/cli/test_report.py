@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -26,13 +27,15 @@ JOURNEYS = [(("email", "sms"), True, 30), (("email",), False, 50), (("ads", "ema
 
 
 @pytest.fixture
-def store(store_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> StateStore:
+def store(store_url: str, tmp_path: Path,
+          monkeypatch: pytest.MonkeyPatch) -> Iterator[StateStore]:
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("HUB_CONFIG", raising=False)
     monkeypatch.setenv("HUB_DATABASE_URL", store_url)
     s = StateStore(store_url)
     s.upgrade()
-    return s
+    yield s
+    s.close()
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
