@@ -23,8 +23,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
-from decimal import Decimal
 from typing import Any, TypeAlias
 
 from hub.config.yaml_source import YamlDocument
@@ -34,7 +32,6 @@ from hub.marketing.segments.operands import Test, TypeChecker, check_tests, sugg
 from hub.marketing.segments.timeexpr import TimePoint, parse_duration
 
 Loc = tuple[str | int, ...]
-Operand: TypeAlias = Any  # str | float | Decimal | bool | TimePoint | tuple of those
 
 
 @dataclass(frozen=True)
@@ -387,14 +384,3 @@ class _Parser:
         channel = self.types.channel(data["subscribed"], (*loc, "subscribed"))
         topic = self.types.topic(data.get("topic"), (*loc, "topic"))
         return Subscribed(channel, topic) if channel is not None and topic is not None else None
-
-
-def operand_repr(value: Operand) -> str:
-    """An operand as a person wrote it, for previews."""
-    if isinstance(value, TimePoint):
-        return value.text
-    if isinstance(value, tuple):
-        return "[" + ", ".join(operand_repr(v) for v in value) + "]"
-    if isinstance(value, Decimal | date | datetime):
-        return str(value)
-    return repr(value)
