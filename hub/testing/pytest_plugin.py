@@ -4,6 +4,7 @@ Fixtures:
     postgres_url   a PostgreSQL URL confined to a fresh schema, dropped after the test
     sqlite_url     a SQLite file URL in the test's temporary folder
     store_url      parametrized over both backends: the test runs once on each
+    store          a StateStore on `store_url`, migrated to the current schema, closed after
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from hub.store import StateStore
 from hub.testing.services import require_service
 
 
@@ -49,3 +51,11 @@ def store_url(request: pytest.FixtureRequest) -> str:
     name = "sqlite_url" if request.param == "sqlite" else "postgres_url"
     url: str = request.getfixturevalue(name)
     return url
+
+
+@pytest.fixture
+def store(store_url: str) -> Iterator[StateStore]:
+    state = StateStore(store_url)
+    state.upgrade()
+    yield state
+    state.close()

@@ -3,7 +3,6 @@ outbox with the state change, and the audit trail. Runs on SQLite and PostgreSQL
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -78,14 +77,6 @@ def stored_status(store: StateStore, campaign_id: str) -> str:
     with store.engine.connect() as conn:
         return str(conn.execute(sa.select(c.status).where(
             c.tenant == TENANT, c.id == campaign_id)).scalar_one())
-
-
-@pytest.fixture
-def store(store_url: str) -> Iterator[StateStore]:
-    s = StateStore(store_url)
-    s.upgrade()
-    yield s
-    s.close()
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -166,14 +165,6 @@ def test_engagement_share_against_the_seed_targets() -> None:
 
 
 # --- from the store ---------------------------------------------------------------------------
-
-
-@pytest.fixture
-def store(store_url: str) -> Iterator[StateStore]:
-    s = StateStore(store_url)
-    s.upgrade()
-    yield s
-    s.close()
 
 
 def _messages(rows: list[tuple[str, str, str | None, datetime]], campaign: str

@@ -3,7 +3,6 @@ survivorship, scoring and qualification, assignment, follow-up events, data qual
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -233,14 +232,6 @@ def test_assignment_strategies() -> None:
 
 
 # --- the pipeline on the store ----------------------------------------------------------------
-
-
-@pytest.fixture
-def store(store_url: str) -> Iterator[StateStore]:
-    s = StateStore(store_url)
-    s.upgrade()
-    yield s
-    s.close()
 
 
 def stored_leads(store: StateStore) -> list[dict[str, Any]]:

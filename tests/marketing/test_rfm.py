@@ -4,7 +4,6 @@ random data, ties included, on SQLite and PostgreSQL; the snapshot is whole and 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -26,14 +25,6 @@ AGES = [timedelta(days=d, seconds=s) for d in (0, 3, 3, 30, 179, 180, 181, 400)
         for s in (0, 1, 7200)] + [timedelta(days=-1)]
 AMOUNTS = [Decimal(v) for v in ("10.00", "10.00", "25.50", "99.99", "0.01", "100")]
 STATUSES = ["completed", "paid", "refunded", "cancelled"]
-
-
-@pytest.fixture
-def store(store_url: str) -> Iterator[StateStore]:
-    s = StateStore(store_url)
-    s.upgrade()
-    yield s
-    s.close()
 
 
 @st.composite

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
@@ -14,14 +13,6 @@ from hub.model import DomainEvent
 from hub.store import StateStore
 from hub.store import tables as t
 from hub.store.database import current_revision, downgrade, head_revision, upgrade
-
-
-@pytest.fixture
-def store(store_url: str) -> Iterator[StateStore]:
-    s = StateStore(store_url)
-    s.upgrade()
-    yield s
-    s.close()
 
 
 def test_upgrade_downgrade_upgrade(store_url: str) -> None:

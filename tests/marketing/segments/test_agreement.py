@@ -4,9 +4,7 @@ shops and random segment trees, on SQLite and on PostgreSQL."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 
 from hub.marketing.segments.compiler import SqlCompiler
@@ -16,14 +14,6 @@ from hub.marketing.segments.evaluate import PythonEvaluator
 from hub.marketing.segments.sqlfuncs import prepare_connection
 from hub.store import StateStore
 from tests.marketing.segments.strategies import NOW, datasets, segment_files
-
-
-@pytest.fixture
-def store(store_url: str) -> Iterator[StateStore]:
-    s = StateStore(store_url)
-    s.upgrade()
-    yield s
-    s.close()
 
 
 def _stored(store: StateStore, data: Dataset) -> str:

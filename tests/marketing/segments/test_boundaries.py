@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import itertools
 import uuid
-from collections.abc import Iterator
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -113,14 +112,6 @@ def segments() -> SegmentSet:
             for i, c in enumerate(conditions())}
     return load_segment_file("grid.yaml", yaml.safe_dump({"segments": spec}),
                              settings=SegmentsSection(quota=len(spec)))
-
-
-@pytest.fixture
-def store(store_url: str) -> Iterator[StateStore]:
-    s = StateStore(store_url)
-    s.upgrade()
-    yield s
-    s.close()
 
 
 def test_every_boundary_condition_agrees(store: StateStore, segments: SegmentSet) -> None:

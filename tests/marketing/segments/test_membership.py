@@ -3,7 +3,6 @@ transaction, unreachable contacts left out, drift flagged or held, the quota enf
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -22,14 +21,6 @@ from hub.store import tables as t
 
 NOW = datetime(2026, 11, 1, tzinfo=UTC)
 TENANT = "shop"
-
-
-@pytest.fixture
-def store(store_url: str) -> Iterator[StateStore]:
-    s = StateStore(store_url)
-    s.upgrade()
-    yield s
-    s.close()
 
 
 def _segments(drift_policy: dict[str, object] | None = None, quota: int = 10) -> SegmentSet:
