@@ -6,7 +6,7 @@ Exit codes: 0 success, 1 failure at run time, 2 bad input (a config, mapping or 
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Annotated
@@ -37,12 +37,16 @@ def hub_version() -> str:
 @dataclass
 class Context:
     config_path: Path
+    _loaded: LoadedConfig | None = field(default=None, repr=False)
 
     def settings(self) -> HubSettings:
         return HubSettings.from_env(self.config_path)
 
     def config(self) -> LoadedConfig:
-        return load_config(settings=self.settings())
+        """hub.yaml, loaded and checked once per command (it builds every stream and sink)."""
+        if self._loaded is None:
+            self._loaded = load_config(settings=self.settings())
+        return self._loaded
 
     def store(self) -> StateStore:
         """The state store of this hub, upgraded to the current schema on first use."""
