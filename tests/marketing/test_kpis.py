@@ -19,6 +19,7 @@ from hub.marketing.campaigns import (
     RecordCampaignSpend,
     campaign_performance,
 )
+from hub.marketing.common import OrderRecord
 from hub.marketing.health import (
     HEALTH_WEIGHTS,
     HealthInputs,
@@ -30,15 +31,15 @@ from hub.marketing.health import (
 from hub.marketing.kpis import (
     CartRecord,
     Engagement,
-    OrderRecord,
     Rate,
     cart_recovery,
     conversion_uplift,
     promotion_attribution,
+    segment_uplift,
     summarise_engagement,
+    tenant_kpis,
     win_back_rate,
 )
-from hub.marketing.kpis_store import segment_uplift, tenant_kpis
 from hub.model import Campaign, CampaignType, Channel, EngagementType, Variant
 from hub.store import StateStore
 from hub.store import tables as t
