@@ -309,7 +309,7 @@ class FaultServer:
 
 
 @contextlib.contextmanager
-def serve_asgi(app: ASGIApp, *, start_timeout: float = 5.0) -> Iterator[uvicorn.Server]:
+def serve_asgi(app: ASGIApp, *, start_timeout: float = 30.0) -> Iterator[uvicorn.Server]:
     """Serve any ASGI app on 127.0.0.1 at a free port in a background thread; stop on exit."""
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.bind(("127.0.0.1", 0))

@@ -18,22 +18,29 @@ from tests.engine.hubproject import Project, customer
 TOTAL = 20
 BATCH = 5
 FAST = RetryPolicy(attempts=6, base_wait=0.01, max_wait=5.0)
-TIMEOUT = 1.0  # seconds: far above any loopback answer, even on a busy machine
+TIMEOUT = 30.0  # seconds: a loopback answer never takes that long, however busy the machine
+SHORT_TIMEOUT = 2.0  # only where a timeout is the fault: the answer waited for never comes
 IDS = [str(i) for i in range(1, TOTAL + 1)]
 
 
 def loopback_project(project: Project, server: FaultServer, *, total: int = TOTAL,
-                     page_size: int = 10, timeout: float = TIMEOUT,
-                     **pipeline: Any) -> Project:
-    """Customers 1…`total` from the shop to the fake CRM at `server`, in batches of five;
-    `pipeline` adds keys to the pipeline (stop_after_failing_batches …)."""
+                     **config: Any) -> Project:
+    """Customers 1…`total` in the shop, sent to the fake CRM at `server` (see
+    `write_loopback_config` for `config`)."""
     project.create_shop(customer(i) for i in range(1, total + 1))
+    write_loopback_config(project, server, **config)
+    return project
+
+
+def write_loopback_config(project: Project, server: FaultServer, *, page_size: int = 10,
+                          timeout: float = TIMEOUT, **pipeline: Any) -> None:
+    """The customers pipeline to the fake CRM, in batches of five; `pipeline` adds keys to
+    the pipeline (stop_after_failing_batches …)."""
     spec = project.pipeline(page_size=page_size)
     spec["destination"] = {"connection": "api", "object": "contacts", "batch_size": BATCH}
     project.write_config({"customers": {**spec, **pipeline}},
                          connections={"api": {"connector": "loopback", "base_url": server.url,
                                               "timeout": timeout}})
-    return project
 
 
 def plan_for(project: Project, host: PluginHost) -> Plan:

@@ -23,7 +23,14 @@ from hub.store import StateStore
 from hub.testing.faultserver import FaultServer, Step
 from tests.engine.http_connector import FakeCrm
 from tests.engine.hubproject import Project
-from tests.engine.loopback import BATCH, FAST, loopback_project, plan_for, posted
+from tests.engine.loopback import (
+    BATCH,
+    FAST,
+    loopback_project,
+    plan_for,
+    posted,
+    write_loopback_config,
+)
 
 MANY = 50  # ten batches of five, five pages of ten
 ALL = [str(i) for i in range(1, MANY + 1)]
@@ -174,14 +181,15 @@ def test_a_pipeline_that_never_stops_dead_letters_every_failing_batch(
 
 def test_the_pipeline_overrides_the_connectors_choice(
         sqlite_project: Project, host: PluginHost, server: FaultServer) -> None:
+    sqlite_project.create_shop()
     choices = {}
     for override in (None, 1, 5, "never"):
         extra = {} if override is None else {"stop_after_failing_batches": override}
-        project = loopback_project(sqlite_project, server, total=0, **extra)
-        choices[override] = stop_after(plan_for(project, host))
+        write_loopback_config(sqlite_project, server, **extra)
+        choices[override] = stop_after(plan_for(sqlite_project, host))
     assert choices == {None: 3, 1: 1, 5: 5, "never": None}
 
-    loopback_project(sqlite_project, server, total=0, stop_after_failing_batches="sometimes")
+    write_loopback_config(sqlite_project, server, stop_after_failing_batches="sometimes")
     with pytest.raises(ConfigError, match=r"hub\.yaml:\d+:\d+: pipelines\.customers\."
                                           r"stop_after_failing_batches"):
         load_config(sqlite_project.config, host=host)
