@@ -8,7 +8,7 @@ from collections import Counter
 from typing import Any
 
 from hub.config import load_config
-from hub.engine import Plan, SyncEngine, build_plan
+from hub.engine import Plan, RunResult, SyncEngine, build_plan
 from hub.http import RetryPolicy
 from hub.plugin.host import PluginHost
 from hub.store import StateStore
@@ -47,14 +47,20 @@ def plan_for(project: Project, host: PluginHost) -> Plan:
     return build_plan(load_config(project.config, host=host), "customers")
 
 
+async def run_with(store: StateStore, project: Project, host: PluginHost, *,
+                   retry: RetryPolicy = FAST, concurrency: int = 1) -> RunResult:
+    """One run of the customers pipeline, its state in `store`."""
+    plan = plan_for(project, host)
+    try:
+        return await SyncEngine(store, retry=retry, concurrency=concurrency).run(plan)
+    finally:
+        await plan.aclose()
+
+
 async def run_once(project: Project, host: PluginHost, *,
                    retry: RetryPolicy = FAST) -> tuple[StateStore, Counter[str], str]:
     store = project.store()
-    plan = plan_for(project, host)
-    try:
-        result = await SyncEngine(store, retry=retry, concurrency=1).run(plan)
-    finally:
-        await plan.aclose()
+    result = await run_with(store, project, host, retry=retry)
     return store, result.counts, result.status
 
 

@@ -30,6 +30,7 @@ from tests.engine.loopback import (
     plan_for,
     posted,
     run_once,
+    run_with,
     write_loopback_config,
 )
 
@@ -198,11 +199,9 @@ async def test_an_enforced_rate_limit_slows_the_run_but_loses_nothing(
     server.app.burst(4)
     server.app.script("/contacts", crm.step())
     store = project.store()
-    plan = plan_for(project, host)
     try:
-        result = await SyncEngine(store, retry=FAST, concurrency=4).run(plan)
+        result = await run_with(store, project, host, concurrency=4)
     finally:
-        await plan.aclose()
         store.close()
     assert server.app.rejected >= 2  # it did bounce off the limit …
     assert result.counts == Counter(read=TOTAL, written=TOTAL)  # … and still wrote everything

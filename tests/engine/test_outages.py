@@ -15,7 +15,6 @@ from collections import Counter
 import pytest
 
 from hub.config import load_config
-from hub.engine import SyncEngine
 from hub.engine.breaker import VendorUnavailableError, stop_after
 from hub.errors import ConfigError
 from hub.plugin.host import PluginHost
@@ -29,6 +28,7 @@ from tests.engine.loopback import (
     loopback_project,
     plan_for,
     posted,
+    run_with,
     write_loopback_config,
 )
 
@@ -41,16 +41,6 @@ DOWN = Step(503, json={"message": "Service Unavailable"}, headers={"Retry-After"
 def balanced(counts: Counter[str]) -> bool:
     outcomes = ("written", "unchanged", "filtered", "invalid", "failed")
     return counts["read"] == sum(counts[o] for o in outcomes)
-
-
-async def sync(project: Project, host: PluginHost, store: StateStore,
-               concurrency: int = 1) -> tuple[str, Counter[str]]:
-    plan = plan_for(project, host)
-    try:
-        result = await SyncEngine(store, retry=FAST, concurrency=concurrency).run(plan)
-    finally:
-        await plan.aclose()
-    return result.status, result.counts
 
 
 def last_key_committed(store: StateStore) -> int:
@@ -72,7 +62,8 @@ def test_one_failing_batch_is_dead_lettered_and_the_run_goes_on(
     server.app.script("/contacts", crm.step())
     store = shop.store()
     try:
-        status, counts = asyncio.run(sync(shop, host, store, concurrency=4))
+        result = asyncio.run(run_with(store, shop, host, concurrency=4))
+        status, counts = result.status, result.counts
         assert (status, counts) == ("succeeded", Counter(read=MANY, written=MANY - BATCH,
                                                          failed=BATCH))
         assert balanced(counts)
@@ -103,7 +94,7 @@ def test_a_vendor_down_stops_the_run_and_a_rerun_delivers_everything(
     store = shop.store()
     try:
         with pytest.raises(VendorUnavailableError) as stopped:
-            asyncio.run(sync(shop, host, store))
+            asyncio.run(run_with(store, shop, host))
         message = str(stopped.value)
         assert message.startswith("vendor loopback (connection 'api') is unavailable: "
                                   "3 batches in a row still failed after 6 attempts: "
@@ -172,7 +163,8 @@ def test_a_pipeline_that_never_stops_dead_letters_every_failing_batch(
     server.app.script("/contacts", DOWN)
     store = project.store()
     try:
-        status, counts = asyncio.run(sync(project, host, store))
+        result = asyncio.run(run_with(store, project, host))
+        status, counts = result.status, result.counts
         assert (status, counts) == ("succeeded", Counter(read=MANY, failed=MANY))
         assert len(store.dead_letters("customers")) == MANY
     finally:
