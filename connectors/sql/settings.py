@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 import sqlalchemy as sa
 from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
@@ -34,6 +35,9 @@ class TableStreamOptions(Options):
     table: str | None = Field(default=None, description="table to read (or give `query`)")
     query: str | None = Field(default=None, description="a SELECT to read instead of a table")
     cursor: str | None = Field(default=None, description="column that grows on every change")
+    null_cursor: Literal["always", "refuse"] = Field(
+        default="always", description="rows whose cursor is NULL: `always` read them on every "
+        "run (the diff skips unchanged ones); `refuse` stop the run while there are any")
     primary_key: list[str] = Field(min_length=1)
     page_size: int = Field(default=1000, gt=0, le=100_000)
 
