@@ -8,8 +8,8 @@ from typing import Literal
 import sqlalchemy as sa
 from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 
+from connectors.sql.database import absolute_sqlite
 from hub.connector import ConnectorSettings, Options
-from hub.store.database import absolute_sqlite
 
 
 class SqlSettings(ConnectorSettings):
@@ -17,6 +17,9 @@ class SqlSettings(ConnectorSettings):
     tenant_column: str | None = Field(
         default=None, description="column holding each row's tenant: the sink fills it with the "
         "connection's tenant and refuses rows of another tenant")
+    busy_timeout: float = Field(
+        default=30.0, gt=0, le=3600, description="SQLite: seconds to wait for a lock another "
+        "process holds on the database before the run stops with an error")
 
     @field_validator("url")
     @classmethod

@@ -28,8 +28,8 @@ def updated_at(number: int) -> datetime | None:
 
 
 @pytest.fixture
-def db(store_url: str) -> Iterator[SqlConnector]:
-    connector = SqlConnector(SqlSettings(url=store_url))
+def db(sql_url: str) -> Iterator[SqlConnector]:
+    connector = SqlConnector(SqlSettings(url=sql_url))
     with connector.engine.begin() as conn:
         conn.execute(sa.text("CREATE TABLE customers (id VARCHAR(10) PRIMARY KEY, "
                              "email VARCHAR(100), updated_at TIMESTAMP)"))
