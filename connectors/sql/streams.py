@@ -88,7 +88,8 @@ class TableStream(Stream):
     def checkpoint(self, record: Record) -> dict[str, Any]:
         if not isinstance(record, Row):
             raise TypeError("checkpoint() takes a record this stream read")
-        return to_json(record.mark(record.position))  # type: ignore[no-any-return]
+        checkpoint: dict[str, Any] = to_json(record.mark(record.position))
+        return checkpoint
 
     async def read(self, after: Mapping[str, Any] | None) -> AsyncIterator[list[Record]]:
         source = await asyncio.to_thread(self._source)

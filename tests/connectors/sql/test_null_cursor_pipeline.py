@@ -8,10 +8,11 @@ import signal
 from datetime import datetime, timedelta
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 
-from hub.store import RunRecord
 from tests.engine.hubproject import Project
+from tests.engine.test_sql_pipeline import last_run
 
 T0 = datetime(2025, 3, 1, 9, 30)
 ROWS = 30
@@ -49,22 +50,19 @@ def copied(project: Project) -> dict[str, str]:
         engine.dispose()
 
 
-def last_run(project: Project) -> RunRecord:
-    store = project.store()
-    try:
-        return store.runs("customers", limit=1)[0]
-    finally:
-        store.close()
-
-
 def start(project: Project) -> list[dict[str, Any]]:
     rows = [row(i) for i in range(1, ROWS + 1)]
     add(project, rows)
-    project.write_config({"customers": project.pipeline(mapping=None, page_size=4,
-                                                        batch_size=3)})
+    project.write_config({"customers": configured(project)})
     assert project.hub("sync", "customers") == 0
     assert copied(project) == {r["id"]: r["email"] for r in rows}
     return rows
+
+
+def configured(project: Project, **source: Any) -> dict[str, Any]:
+    pipeline = project.pipeline(mapping=None, page_size=4, batch_size=3)
+    pipeline["source"].update(source)
+    return pipeline
 
 
 def test_a_row_inserted_later_with_a_null_cursor_arrives(project: Project) -> None:
@@ -94,3 +92,14 @@ def test_a_run_killed_inside_the_null_pass_resumes_there(project: Project) -> No
     # the first page (4 NULL rows) was committed: the resumed run reads the rest only
     run = last_run(project)
     assert (run.read, run.written) == (NULLS + 1 - 4 + 1, 2)
+
+
+def test_refuse_stops_the_run_before_it_reads(project: Project,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    add(project, [row(i) for i in range(1, ROWS + 1)])
+    project.write_config({"customers": configured(project, null_cursor="refuse")})
+    assert project.hub("sync", "customers") == 2
+    assert (f"stream 'customers': {NULLS} row(s) have a NULL in cursor column 'updated_at'"
+            in capsys.readouterr().err)
+    run = last_run(project)
+    assert (run.status, run.read) == ("failed", 0)
