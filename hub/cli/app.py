@@ -51,10 +51,10 @@ class Context:
     def store(self) -> StateStore:
         """The state store of this hub, upgraded to the current schema on first use."""
         settings = self.settings()
-        configured = None
+        configured, tenant = None, "default"
         if settings.config_path.is_file():
-            configured = self.config().config.store.url
-        store = StateStore(settings.store_url(configured))
+            configured, tenant = self.config().config.store.url, self.config().config.tenant
+        store = StateStore(settings.store_url(configured), tenant=tenant)
         store.ensure_schema()
         return store
 

@@ -26,6 +26,7 @@ class ReplayResult:
 
 
 async def replay(engine: SyncEngine, plan: Plan, ids: Iterable[int] | None = None) -> ReplayResult:
+    engine.check_tenant(plan)
     store = engine.store
     letters = store.dead_letters(plan.name, status="open", ids=ids)
     # a replay holds the pipeline's lease like a sync: the two never write at once

@@ -31,7 +31,7 @@ from hub.engine.breaker import Breaker
 from hub.engine.lease import OnWait, RunLease, lease_ttl_from_env, start_run
 from hub.engine.payload import key_string, key_tuple, payload_hash
 from hub.engine.plan import Plan
-from hub.errors import QuotaExhaustedError, RecordError, TransientError
+from hub.errors import QuotaExhaustedError, RecordError, TenantMismatchError, TransientError
 from hub.http.retry import DEFAULT_RETRY, RetryPolicy, retry_call
 from hub.store import StateStore, Tx
 
@@ -111,6 +111,14 @@ class SyncEngine:
         self._leases[run_id] = lease
         return run_id
 
+    def check_tenant(self, plan: Plan) -> None:
+        """The engine state of a pipeline is kept under its tenant: the store must be scoped to
+        the tenant its connections serve, or one tenant's run would move another's cursor."""
+        if plan.tenant != self.store.tenant:
+            raise TenantMismatchError(
+                f"pipeline {plan.name!r} serves tenant {plan.tenant!r}, but this hub's state "
+                f"store is scoped to tenant {self.store.tenant!r} (hub.yaml `tenant:`)")
+
     def lease(self, run_id: int) -> RunLease:
         return self._leases[run_id]
 
@@ -133,6 +141,7 @@ class SyncEngine:
     async def run(self, plan: Plan, *, full_refresh: bool = False, dry_run: bool = False,
                   progress: Progress | None = None, wait: bool = False,
                   on_wait: OnWait | None = None) -> RunResult:
+        self.check_tenant(plan)
         mirror = plan.mode is WriteMode.MIRROR
         result = RunResult(plan.name, None, "running")
         baseline = False  # mirror: has an earlier run created records there?

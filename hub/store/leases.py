@@ -61,6 +61,7 @@ class Holder:
 
 @dataclass(frozen=True)
 class Lease:
+    tenant: str
     pipeline: str
     run_id: int
     owner: str
@@ -113,13 +114,15 @@ class LeaseState:
     """The lease half of the run ledger, mixed into the store's transaction object."""
 
     conn: sa.Connection
+    tenant: str
 
     def acquire_lease(self, pipeline: str, run_id: int, holder: Holder,
                       ttl: timedelta = DEFAULT_TTL) -> Lease | None:
         """Take the pipeline's lease for `run_id`, or raise PipelineBusyError naming the live
         holder. A stale lease is taken over; the stale one is returned, its run interrupted."""
         at = _now()
-        row = {"pipeline": pipeline, "run_id": run_id, "owner": holder.owner, "host": holder.host,
+        row = {"tenant": self.tenant, "pipeline": pipeline, "run_id": run_id,
+               "owner": holder.owner, "host": holder.host,
                "pid": holder.pid, "process_started": holder.process_started,
                "acquired_at": at, "heartbeat_at": at, "expires_at": at + ttl}
         insert: Any = (postgresql.insert(t.run_leases) if self.conn.dialect.name == "postgresql"
@@ -135,7 +138,8 @@ class LeaseState:
             raise PipelineBusyError(pipeline, held)
         c = t.run_leases.c
         taken = self.conn.execute(sa.update(t.run_leases).where(
-            c.pipeline == pipeline, c.owner == held.owner).values(row)).rowcount
+            c.tenant == self.tenant, c.pipeline == pipeline, c.owner == held.owner
+        ).values(row)).rowcount
         if taken != 1:  # another run took it over first
             return self.acquire_lease(pipeline, run_id, holder, ttl)
         self._interrupt(held)
@@ -146,17 +150,18 @@ class LeaseState:
         at = _now()
         c = t.run_leases.c
         return bool(self.conn.execute(sa.update(t.run_leases).where(
-            c.pipeline == pipeline, c.owner == owner).values(
+            c.tenant == self.tenant, c.pipeline == pipeline, c.owner == owner).values(
             heartbeat_at=at, expires_at=at + ttl)).rowcount == 1)
 
     def release_lease(self, pipeline: str, owner: str) -> None:
         c = t.run_leases.c
-        self.conn.execute(sa.delete(t.run_leases).where(c.pipeline == pipeline,
-                                                        c.owner == owner))
+        self.conn.execute(sa.delete(t.run_leases).where(
+            c.tenant == self.tenant, c.pipeline == pipeline, c.owner == owner))
 
     def lease(self, pipeline: str) -> Lease | None:
+        c = t.run_leases.c
         row = self.conn.execute(sa.select(t.run_leases).where(
-            t.run_leases.c.pipeline == pipeline)).first()
+            c.tenant == self.tenant, c.pipeline == pipeline)).first()
         return Lease(**row._asdict()) if row else None
 
     def reap_interrupted(self, pipeline: str | None = None) -> list[int]:
@@ -166,7 +171,7 @@ class LeaseState:
                     "run_id", "owner", "host", "pid", "process_started", "acquired_at",
                     "heartbeat_at", "expires_at")])
                 .select_from(t.runs.outerjoin(t.run_leases, lease.run_id == r.id))
-                .where(r.status == "running"))
+                .where(r.tenant == self.tenant, r.status == "running"))
         if pipeline is not None:
             stmt = stmt.where(r.pipeline == pipeline)
         at, reaped = _now(), []
@@ -175,7 +180,7 @@ class LeaseState:
                 if self._mark_interrupted(row.id, None, "its process left no lease"):
                     reaped.append(row.id)
                 continue
-            held = Lease(pipeline=row.pipeline, **{k: getattr(row, k) for k in (
+            held = Lease(tenant=self.tenant, pipeline=row.pipeline, **{k: getattr(row, k) for k in (
                 "run_id", "owner", "host", "pid", "process_started", "acquired_at",
                 "heartbeat_at", "expires_at")})
             if held.stale(at) and self._interrupt(held, release=True):

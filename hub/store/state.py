@@ -23,6 +23,7 @@ from hub.store.leases import LeaseState
 from hub.store.messaging import MessagingState
 from hub.store.upsert import upsert
 
+DEFAULT_TENANT = "default"
 OUTCOMES = ("written", "unchanged", "filtered", "invalid", "failed")
 _IN_CHUNK = 500  # keys per IN (...) clause: well under every backend's bound-parameter limit
 
@@ -34,6 +35,7 @@ def now() -> datetime:
 @dataclass(frozen=True)
 class RunRecord:
     id: int
+    tenant: str
     pipeline: str
     kind: str
     status: str
@@ -60,6 +62,7 @@ class RunRecord:
 @dataclass(frozen=True)
 class DeadLetter:
     id: int
+    tenant: str
     pipeline: str
     run_id: int | None
     kind: str
@@ -75,22 +78,26 @@ class DeadLetter:
 class Tx(LeaseState, MessagingState):
     """One transaction's view of the engine state."""
 
-    def __init__(self, conn: sa.Connection) -> None:
+    def __init__(self, conn: sa.Connection, tenant: str = DEFAULT_TENANT) -> None:
         self.conn = conn
+        self.tenant = tenant  # the engine state read and written here is this tenant's
 
     # -- cursors ---------------------------------------------------------------------------
     def get_cursor(self, pipeline: str) -> dict[str, Any] | None:
         row = self.conn.execute(
-            sa.select(t.cursors.c.value).where(t.cursors.c.pipeline == pipeline)
+            sa.select(t.cursors.c.value).where(t.cursors.c.tenant == self.tenant,
+                                               t.cursors.c.pipeline == pipeline)
         ).first()
         return dict(row.value) if row else None
 
     def set_cursor(self, pipeline: str, value: Mapping[str, Any]) -> None:
-        upsert(self.conn, t.cursors, [{"pipeline": pipeline, "value": dict(value),
+        upsert(self.conn, t.cursors, [{"tenant": self.tenant, "pipeline": pipeline,
+                                       "value": dict(value),
                                        "updated_at": now()}])
 
     def clear_cursor(self, pipeline: str) -> None:
-        self.conn.execute(sa.delete(t.cursors).where(t.cursors.c.pipeline == pipeline))
+        self.conn.execute(sa.delete(t.cursors).where(t.cursors.c.tenant == self.tenant,
+                                                     t.cursors.c.pipeline == pipeline))
 
     # -- last-sent payload hashes (diff) ---------------------------------------------------
     def get_hashes(self, destination: str, keys: Iterable[str]) -> dict[str, str]:
@@ -98,7 +105,8 @@ class Tx(LeaseState, MessagingState):
         c = t.sent_hashes.c
         for chunk in _chunks(list(keys)):
             rows = self.conn.execute(
-                sa.select(c.key, c.hash).where(c.destination == destination, c.key.in_(chunk))
+                sa.select(c.key, c.hash).where(c.tenant == self.tenant,
+                                               c.destination == destination, c.key.in_(chunk))
             )
             found.update(rows.all())  # rows are (key, hash) pairs: no per-row attribute lookups
         return found
@@ -107,7 +115,8 @@ class Tx(LeaseState, MessagingState):
                    created: Iterable[str] = ()) -> None:
         """Remember what was sent; keys in `created` were created by the hub (mirror mode)."""
         ts, made = now(), set(created)
-        rows = [{"destination": destination, "key": k, "hash": h, "updated_at": ts,
+        rows = [{"tenant": self.tenant, "destination": destination, "key": k, "hash": h,
+                 "updated_at": ts,
                  "created_by_hub": k in made} for k, h in hashes.items()]
         new = [r for r in rows if r["created_by_hub"]]
         # created_by_hub is set once at creation and never cleared by later updates
@@ -116,7 +125,8 @@ class Tx(LeaseState, MessagingState):
         upsert(self.conn, t.sent_hashes, new)
 
     def forget_hashes(self, destination: str, keys: Iterable[str] | None = None) -> None:
-        stmt = sa.delete(t.sent_hashes).where(t.sent_hashes.c.destination == destination)
+        stmt = sa.delete(t.sent_hashes).where(t.sent_hashes.c.tenant == self.tenant,
+                                              t.sent_hashes.c.destination == destination)
         if keys is None:
             self.conn.execute(stmt)
             return
@@ -127,19 +137,21 @@ class Tx(LeaseState, MessagingState):
         """Whether the hub created any record at this destination (one row read, not all)."""
         c = t.sent_hashes.c
         return self.conn.execute(sa.select(c.key).where(
-            c.destination == destination, c.created_by_hub.is_(True)).limit(1)).first() is not None
+            c.tenant == self.tenant, c.destination == destination,
+            c.created_by_hub.is_(True)).limit(1)).first() is not None
 
     def hub_created_keys(self, destination: str) -> set[str]:
         c = t.sent_hashes.c
         rows = self.conn.execute(
-            sa.select(c.key).where(c.destination == destination, c.created_by_hub.is_(True))
+            sa.select(c.key).where(c.tenant == self.tenant, c.destination == destination,
+                                   c.created_by_hub.is_(True))
         )
         return {r.key for r in rows}
 
     # -- runs -------------------------------------------------------------------------------
     def start_run(self, pipeline: str, cursor_from: Any = None, kind: str = "sync") -> int:
         result = self.conn.execute(t.runs.insert().values(
-            pipeline=pipeline, kind=kind, status="running", started_at=now(),
+            tenant=self.tenant, pipeline=pipeline, kind=kind, status="running", started_at=now(),
             cursor_from=cursor_from,
             **dict.fromkeys(("read", *OUTCOMES), 0),
         ))
@@ -197,7 +209,7 @@ class Tx(LeaseState, MessagingState):
         if not fresh:
             return
         self.conn.execute(t.dead_letters.insert(), [
-            {"pipeline": pipeline, "run_id": run_id, "kind": d["kind"],
+            {"tenant": self.tenant, "pipeline": pipeline, "run_id": run_id, "kind": d["kind"],
              "record_key": d.get("record_key"), "record": d["record"],
              "payload": d.get("payload"), "error": d["error"],
              "attempts": d.get("attempts", 1), "status": "open",
@@ -214,7 +226,8 @@ class Tx(LeaseState, MessagingState):
         for chunk in _chunks(sorted({key for _, key in wanted})):
             rows = self.conn.execute(
                 sa.select(dl.kind, dl.record_key, dl.id).where(
-                    dl.pipeline == pipeline, dl.status == "open", dl.record_key.in_(chunk))
+                    dl.tenant == self.tenant, dl.pipeline == pipeline, dl.status == "open",
+                    dl.record_key.in_(chunk))
                 .order_by(dl.id))
             # several open already (older data): the newest is kept
             found.update({(r[0], r[1]): r[2] for r in rows if (r[0], r[1]) in wanted})
@@ -223,7 +236,8 @@ class Tx(LeaseState, MessagingState):
     def has_open_dead_letters(self, pipeline: str) -> bool:
         dl = t.dead_letters.c
         return self.conn.execute(sa.select(dl.id).where(
-            dl.pipeline == pipeline, dl.status == "open").limit(1)).first() is not None
+            dl.tenant == self.tenant, dl.pipeline == pipeline,
+            dl.status == "open").limit(1)).first() is not None
 
     def close_dead_letters(self, pipeline: str, kind: str, keys: Iterable[str],
                            status: str) -> int:
@@ -233,8 +247,9 @@ class Tx(LeaseState, MessagingState):
         closed = 0
         for chunk in _chunks(list(keys)):
             result = self.conn.execute(sa.update(t.dead_letters).where(
-                dl.pipeline == pipeline, dl.kind == kind, dl.status == "open",
-                dl.record_key.in_(chunk)).values(status=status, updated_at=now()))
+                dl.tenant == self.tenant, dl.pipeline == pipeline, dl.kind == kind,
+                dl.status == "open", dl.record_key.in_(chunk)
+            ).values(status=status, updated_at=now()))
             closed += int(result.rowcount)
         return closed
 
@@ -244,7 +259,8 @@ class Tx(LeaseState, MessagingState):
         if not ids:
             return 0
         dl = t.dead_letters.c
-        result = self.conn.execute(sa.update(t.dead_letters).where(dl.id.in_(ids)).values(
+        result = self.conn.execute(sa.update(t.dead_letters).where(
+            dl.tenant == self.tenant, dl.id.in_(ids)).values(
             status=status, updated_at=now()))
         return int(result.rowcount)
 
@@ -259,11 +275,22 @@ class Tx(LeaseState, MessagingState):
 
 
 class StateStore:
-    """The hub's database. `transaction()` groups writes; reads have their own helpers."""
+    """The hub's database. `transaction()` groups writes; reads have their own helpers.
 
-    def __init__(self, url: str, *, engine: sa.Engine | None = None) -> None:
+    A store is scoped to one tenant: the runs, cursors, dead letters and sent hashes it reads
+    and writes are that tenant's (`scoped` gives another tenant's view of the same database).
+    """
+
+    def __init__(self, url: str, *, engine: sa.Engine | None = None,
+                 tenant: str = DEFAULT_TENANT) -> None:
         self.url = url
         self.engine = engine or make_engine(url)
+        self.tenant = tenant
+
+    def scoped(self, tenant: str) -> StateStore:
+        """The same database, another tenant's engine state (the connections are shared)."""
+        return self if tenant == self.tenant else StateStore(self.url, engine=self.engine,
+                                                            tenant=tenant)
 
     @property
     def backend(self) -> str:
@@ -283,12 +310,12 @@ class StateStore:
     @contextmanager
     def transaction(self) -> Iterator[Tx]:
         with self.engine.begin() as conn:
-            yield Tx(conn)
+            yield Tx(conn, self.tenant)
 
     @contextmanager
     def _read(self) -> Iterator[Tx]:
         with self.engine.connect() as conn:
-            yield Tx(conn)
+            yield Tx(conn, self.tenant)
 
     def get_cursor(self, pipeline: str) -> dict[str, Any] | None:
         with self._read() as tx:
@@ -298,7 +325,8 @@ class StateStore:
         """Recent runs, newest first; a run whose process is gone shows as `interrupted`."""
         with self.transaction() as tx:
             tx.reap_interrupted(pipeline)
-        stmt = sa.select(t.runs).order_by(t.runs.c.id.desc()).limit(limit)
+        stmt = (sa.select(t.runs).where(t.runs.c.tenant == self.tenant)
+                .order_by(t.runs.c.id.desc()).limit(limit))
         if pipeline:
             stmt = stmt.where(t.runs.c.pipeline == pipeline)
         with self.engine.connect() as conn:
@@ -306,14 +334,15 @@ class StateStore:
 
     def run(self, run_id: int) -> RunRecord | None:
         with self.engine.connect() as conn:
-            row = conn.execute(sa.select(t.runs).where(t.runs.c.id == run_id)).first()
+            row = conn.execute(sa.select(t.runs).where(t.runs.c.tenant == self.tenant,
+                                                       t.runs.c.id == run_id)).first()
         return RunRecord(**row._asdict()) if row else None
 
     def dead_letters(self, pipeline: str | None = None, status: str | None = "open",
                      ids: Iterable[int] | None = None, limit: int | None = None
                      ) -> list[DeadLetter]:
         dl = t.dead_letters
-        stmt = sa.select(dl).order_by(dl.c.id)
+        stmt = sa.select(dl).where(dl.c.tenant == self.tenant).order_by(dl.c.id)
         if pipeline:
             stmt = stmt.where(dl.c.pipeline == pipeline)
         if status:

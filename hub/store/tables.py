@@ -225,8 +225,11 @@ touchpoints = sa.Table(
 
 # ---- the engine's own state ----------------------------------------------------------------
 
+# Every engine table that belongs to a tenant carries it: one tenant's runs, cursors, letters
+# and hashes are invisible to another's commands, even in one shared store.
 cursors = sa.Table(
     "cursors", metadata,
+    sa.Column("tenant", Id, primary_key=True, server_default="default"),
     sa.Column("pipeline", sa.String(100), primary_key=True),
     sa.Column("value", JSON, nullable=False, doc="{'cursor': …, 'key': […]}: resume after this"),
     sa.Column("updated_at", UtcDateTime, nullable=False),
@@ -244,6 +247,7 @@ identity_links = sa.Table(
 
 sent_hashes = sa.Table(
     "sent_hashes", metadata,
+    sa.Column("tenant", Id, primary_key=True, server_default="default"),
     sa.Column("destination", sa.String(200), primary_key=True),
     sa.Column("key", sa.String(400), primary_key=True),
     sa.Column("hash", sa.String(32), nullable=False),
@@ -254,6 +258,7 @@ sent_hashes = sa.Table(
 runs = sa.Table(
     "runs", metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("tenant", Id, nullable=False, server_default="default"),
     sa.Column("pipeline", sa.String(100), nullable=False),
     sa.Column("kind", sa.String(10), nullable=False, default="sync", doc="sync | replay"),
     sa.Column("status", sa.String(20), nullable=False,
@@ -271,11 +276,12 @@ runs = sa.Table(
     sa.Column("cursor_to", JSON),
     sa.Column("error", sa.Text),
     sa.Column("resume_at", UtcDateTime),
-    sa.Index(None, "pipeline", "started_at"),
+    sa.Index(None, "tenant", "pipeline", "started_at"),
 )
 
 run_leases = sa.Table(
     "run_leases", metadata,
+    sa.Column("tenant", Id, primary_key=True, server_default="default"),
     sa.Column("pipeline", sa.String(100), primary_key=True),
     sa.Column("run_id", sa.Integer, nullable=False),
     sa.Column("owner", sa.String(64), nullable=False, doc="a token of the holding process"),
@@ -290,6 +296,7 @@ run_leases = sa.Table(
 dead_letters = sa.Table(
     "dead_letters", metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("tenant", Id, nullable=False, server_default="default"),
     sa.Column("pipeline", sa.String(100), nullable=False),
     sa.Column("run_id", sa.Integer),
     sa.Column("kind", sa.String(10), nullable=False, doc="invalid | failed"),
@@ -301,7 +308,7 @@ dead_letters = sa.Table(
     sa.Column("status", sa.String(10), nullable=False, default="open"),
     sa.Column("created_at", UtcDateTime, nullable=False),
     sa.Column("updated_at", UtcDateTime, nullable=False),
-    sa.Index(None, "pipeline", "status"),
+    sa.Index(None, "tenant", "pipeline", "status"),
 )
 
 outbox = sa.Table(
