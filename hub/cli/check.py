@@ -43,7 +43,7 @@ def check(
 def _connector_id(loaded: LoadedConfig, name: str) -> str:
     if name in loaded.config.connections:
         return loaded.config.connections[name].connector
-    return "sql"  # the state store
+    return "store"  # the state store
 
 
 async def _check(connector: Connector[Any]) -> CheckResult:

@@ -38,7 +38,7 @@ class LoadedConfig:
     def connector(self, name: str) -> Connector[Any]:
         """A new connector instance for connection `name` (the caller closes it)."""
         if name == STORE_CONNECTION and name not in self.config.connections:
-            cls = self.host.connectors.get("sql")
+            cls = self.host.connectors.get(STORE_CONNECTION)
         else:
             cls = self.host.connectors.get(self.config.connections[name].connector)
         return cls(self.settings[name], name=name)
@@ -76,11 +76,12 @@ def _merge(references: list[Problem], others: Sequence[Problem]) -> list[Problem
 
 def _check_connections(loaded: LoadedConfig) -> list[Problem]:
     doc, problems = loaded.doc, []
-    if STORE_CONNECTION not in loaded.config.connections and "sql" in loaded.host.connectors:
-        sql = loaded.host.connectors.get("sql").settings_model
-        loaded.settings[STORE_CONNECTION] = sql.model_validate(
-            {"url": loaded.store_url, "tenant": loaded.config.tenant, "tenant_column": "tenant"},
-            context={"base_dir": loaded.base_dir})
+    # the built-in `store` connection: the core's own connector over the state store
+    if (STORE_CONNECTION not in loaded.config.connections
+            and STORE_CONNECTION in loaded.host.connectors):
+        model = loaded.host.connectors.get(STORE_CONNECTION).settings_model
+        loaded.settings[STORE_CONNECTION] = model.model_validate(
+            {"url": loaded.store_url, "tenant": loaded.config.tenant})
     for name, conn in loaded.config.connections.items():
         if conn.connector not in loaded.host.connectors:
             known = ", ".join(loaded.host.connectors) or "none"

@@ -34,6 +34,7 @@ from hub.engine.plan import Plan
 from hub.errors import QuotaExhaustedError, RecordError, TenantMismatchError, TransientError
 from hub.http.retry import DEFAULT_RETRY, RetryPolicy, retry_call
 from hub.store import StateStore, Tx
+from hub.store.sink import StoreSink
 
 Progress = Callable[[Counter[str]], None]
 
@@ -174,10 +175,13 @@ class SyncEngine:
                         result.would_write += [s.payload for s in staged]
                         outcome.counts["written"] += len(staged)
                     else:
-                        await self._deliver(plan, staged, outcome)
+                        in_commit = self._writes_in_commit(plan)
+                        if not in_commit:
+                            await self._deliver(plan, staged, outcome)
                         failpoints.reach("before_commit")
                         self._commit(plan, result.run_id, outcome,
-                                     plan.stream.checkpoint(page[-1]), keep_cursor=not mirror)
+                                     plan.stream.checkpoint(page[-1]), keep_cursor=not mirror,
+                                     write=staged if in_commit else None)
                         failpoints.reach("after_commit")
                     result.counts.update(outcome.counts)
                     if progress:
@@ -246,6 +250,12 @@ class SyncEngine:
                 todo.append(item)
         return outcome, todo
 
+    def _writes_in_commit(self, plan: Plan) -> bool:
+        """The core's store sink on the engine's own database writes a page's records in the
+        transaction that records the page: records, hashes, letters, events and checkpoint
+        commit together or not at all."""
+        return isinstance(plan.sink, StoreSink) and plan.sink.same_database(self.store.engine)
+
     async def _deliver(self, plan: Plan, staged: list[Staged], outcome: PageOutcome) -> None:
         """Write in sink-sized batches, a few at once; retry records the sink says may pass."""
         pending = staged
@@ -258,19 +268,11 @@ class SyncEngine:
             results = await self.write_batches(plan, pending)
             again: list[Staged] = []
             for item, res in zip(pending, results, strict=True):
-                if res.outcome is Outcome.WRITTEN:
-                    outcome.counts["written"] += 1
-                    outcome.hashes[item.key] = item.digest
-                    if outcome.resolve:
-                        outcome.delivered.append(item.key)
-                    if res.created:
-                        outcome.created.append(item.key)
-                elif res.outcome is Outcome.FILTERED:
-                    outcome.counts["filtered"] += 1
-                elif res.retryable and attempt < self.record_attempts:
+                if res.retryable and res.outcome is Outcome.FAILED \
+                        and attempt < self.record_attempts:
                     again.append(item)
                 else:
-                    outcome.dead("failed", item, res.error or "the destination refused it")
+                    _account(outcome, item, res)
             pending = again
 
     def _breaker(self, plan: Plan) -> Breaker:
@@ -331,13 +333,19 @@ class SyncEngine:
         return [r for batch in done for r in batch]
 
     def _commit(self, plan: Plan, run_id: int | None, outcome: PageOutcome,
-                checkpoint: dict[str, Any], *, keep_cursor: bool) -> None:
+                checkpoint: dict[str, Any], *, keep_cursor: bool,
+                write: list[Staged] | None = None) -> None:
         assert run_id is not None
         # a stream's checkpoint may hold dates or decimals (the base Stream's holds the raw
         # cursor value): keep it in the JSON form that gives them back exactly
         checkpoint = to_json(checkpoint)
         with self.store.transaction() as tx:
             self._leases[run_id].check(tx)  # a run taken over as dead must not commit
+            if write:  # the store sink: this page's records go in with their outcomes
+                assert isinstance(plan.sink, StoreSink)
+                results = plan.sink.write_in(tx.conn, [s.payload for s in write], plan.mode)
+                for item, res in zip(write, results, strict=True):
+                    _account(outcome, item, res)
             tx.put_hashes(plan.destination_id, outcome.hashes, created=outcome.created)
             if outcome.resolve:
                 # a newer copy of these records went through: replaying an older letter
@@ -377,6 +385,21 @@ class SyncEngine:
             deleted += len(done)
         return deleted
 
+
+
+def _account(outcome: PageOutcome, item: Staged, res: WriteResult) -> None:
+    """Record one write's final result in the page's outcome."""
+    if res.outcome is Outcome.WRITTEN:
+        outcome.counts["written"] += 1
+        outcome.hashes[item.key] = item.digest
+        if outcome.resolve:
+            outcome.delivered.append(item.key)
+        if res.created:
+            outcome.created.append(item.key)
+    elif res.outcome is Outcome.FILTERED:
+        outcome.counts["filtered"] += 1
+    else:
+        outcome.dead("failed", item, res.error or "the destination refused it")
 
 
 @contextlib.asynccontextmanager
