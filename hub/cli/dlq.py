@@ -85,6 +85,7 @@ def replay_letters(
 
 async def _replay(engine: SyncEngine, plan: Plan, ids: list[int] | None) -> ReplayResult:
     try:
+        await plan.verify()  # a missing table or column is refused before a run is recorded
         return await replay(engine, plan, ids)
     finally:
         await plan.aclose()  # in the loop the connectors' clients were made in

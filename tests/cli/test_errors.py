@@ -49,6 +49,20 @@ def test_a_hub_yaml_that_is_not_utf8_is_located(
     assert f"{project.config}:{line}:6: not UTF-8: byte 0xe9" in out
 
 
+def test_a_mapping_that_is_not_utf8_is_located(
+        sqlite_project: Project, capsys: pytest.CaptureFixture[str]) -> None:
+    project = sqlite_project
+    mapping = project.root / "customers.yaml"
+    text = CUSTOMERS_MAPPING.read_text().replace("The shop's", "Thé shop's")
+    mapping.write_bytes(text.encode("latin-1"))
+    project.write_config({"customers": project.pipeline(mapping=mapping)})
+    for command in (("config", "check"), ("sync", "customers")):
+        code, out = run(project, capsys, *command)
+        assert code == 2, command
+        assert f"{mapping}:5:16: not UTF-8: byte 0xe9" in out
+    assert runs_recorded(project) == 0
+
+
 def test_an_unknown_canonical_model_is_refused_before_anything_runs(
         sqlite_project: Project, capsys: pytest.CaptureFixture[str]) -> None:
     project = sqlite_project
