@@ -1,6 +1,7 @@
 """`hub config check` refuses what `hub sync` refuses, at the same FILE:LINE:COL; with
 `--connect` (and in `hub check`) it asks the live databases whether the tables and columns
-each pipeline names exist; and `hub sync` refuses such a pipeline before a run is recorded."""
+each pipeline names exist; and `hub sync` (and `hub dlq replay`) refuse such a pipeline
+before a run is recorded."""
 
 from __future__ import annotations
 
@@ -159,6 +160,7 @@ def test_a_missing_table_or_column_is_refused_at_its_line_and_no_run_is_recorded
     check_code, check_out = run(project, capsys, "config", "check", "--connect")
     hub_check_code, hub_check_out = run(project, capsys, "check")
     sync_code, sync_out = run(project, capsys, "sync", "customers")
+    replay_code, replay_out = run(project, capsys, "dlq", "replay", "customers")
 
     assert offline_code == 0  # without --connect, no database is asked
     assert check_code == 2
@@ -167,8 +169,10 @@ def test_a_missing_table_or_column_is_refused_at_its_line_and_no_run_is_recorded
     assert hub_check_code == 1
     assert f"FAILED pipeline customers: {expected}" in hub_check_out
     assert sync_code == 2
-    assert any(line.startswith(expected) for line in located(sync_out, project.config)), sync_out
-    assert "Traceback" not in check_out + hub_check_out + sync_out
+    for out in (sync_out, replay_out):
+        assert any(line.startswith(expected) for line in located(out, project.config)), out
+    assert replay_code == 2
+    assert "Traceback" not in check_out + hub_check_out + sync_out + replay_out
     assert no_run_was_recorded(project)
 
 
