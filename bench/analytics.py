@@ -26,17 +26,17 @@ import scipy
 from rich.console import Console
 from rich.table import Table
 
-from hub.marketing.abtest import Allocation, VariantCounts, evaluate
 from hub.marketing.attribution import (
     AttributionModel,
     Conversion,
     Touchpoint,
     attribute,
+    attribution_report,
     build_journeys,
     credit,
 )
 from hub.marketing.campaigns.performance import ab_counts, ab_evaluation
-from hub.marketing.campaigns.reporting import attribution_report
+from hub.marketing.experiments import Allocation, VariantCounts, evaluate
 from hub.model import Campaign, CampaignType, Variant
 from hub.store import StateStore
 from hub.store import tables as t

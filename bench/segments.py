@@ -29,10 +29,10 @@ from rich.console import Console
 from rich.table import Table
 
 from examples.shop import ANCHOR
+from hub.marketing.common import epoch_seconds, fixed_clock
 from hub.marketing.rfm import take_snapshot
 from hub.marketing.segments.definitions import load_segment_file
 from hub.marketing.segments.membership import SegmentService
-from hub.marketing.segments.timeexpr import epoch_seconds, fixed_clock
 from hub.store import StateStore
 from hub.testing.services import service_url
 

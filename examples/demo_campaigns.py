@@ -30,7 +30,6 @@ from rich.table import Table
 from examples.shop import ANCHOR
 from hub.cli import main as hub
 from hub.errors import DomainRuleError
-from hub.marketing.abassign import Allocation
 from hub.marketing.campaigns import (
     AllocateCampaignBudget,
     AnalyzeCampaignPerformance,
@@ -44,6 +43,7 @@ from hub.marketing.campaigns import (
     RecordCampaignSpend,
     SegmentTargetAudience,
 )
+from hub.marketing.experiments import Allocation
 from hub.model import Campaign, CampaignStatus, CampaignType, Channel, Variant
 from hub.store import StateStore
 from hub.store import tables as t

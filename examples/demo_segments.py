@@ -25,8 +25,9 @@ from rich.table import Table
 
 from examples.shop import ANCHOR
 from hub.config import load_config
+from hub.marketing.common import fixed_clock
 from hub.marketing.rfm import score_grid, take_snapshot
-from hub.marketing.segments import SegmentService, fixed_clock, load_segments
+from hub.marketing.segments import SegmentService, load_segments
 from hub.marketing.triggers import Firing, TriggerEngine, triggers_from_config
 from hub.store import StateStore
 

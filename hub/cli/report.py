@@ -19,7 +19,7 @@ from rich.table import Table
 
 from hub.cli.app import Context, app, console
 from hub.errors import ConfigError
-from hub.marketing.abtest import Evaluation
+from hub.marketing.attribution import By, attribution_report, parse_models
 from hub.marketing.campaigns import repository as repo
 from hub.marketing.campaigns.performance import (
     METRICS,
@@ -27,8 +27,8 @@ from hub.marketing.campaigns.performance import (
     ab_evaluation,
     campaign_performance,
 )
-from hub.marketing.campaigns.reporting import By, attribution_report, parse_models
-from hub.marketing.kpis_store import segment_uplift, tenant_kpis
+from hub.marketing.experiments import Evaluation
+from hub.marketing.kpis import segment_uplift, tenant_kpis
 from hub.model import Campaign
 from hub.store import StateStore
 

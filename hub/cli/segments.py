@@ -19,9 +19,9 @@ from rich.table import Table
 
 from hub.cli.app import Context, app, console, errors
 from hub.config import LoadedConfig
+from hub.marketing.common import as_utc, fixed_clock, system_clock
 from hub.marketing.rfm import take_snapshot
 from hub.marketing.segments import SegmentService, SegmentSet, load_segments
-from hub.marketing.segments.timeexpr import as_utc, fixed_clock, system_clock
 from hub.marketing.triggers import Firing, TriggerEngine, TriggerEvents, triggers_from_config
 from hub.store import StateStore
 from hub.store import tables as t

@@ -11,9 +11,9 @@ import typer
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from hub.cli.app import Context, app, console
+from hub.cli.app import Context, app, console, errors
 from hub.engine import Plan, RunResult, SyncEngine, build_plan
-from hub.store import RunRecord
+from hub.store import PipelineBusyError, RunRecord
 
 OUTCOME_COLUMNS = ("read", "written", "unchanged", "filtered", "invalid", "failed")
 
@@ -27,6 +27,9 @@ def sync(
     full_refresh: Annotated[bool, typer.Option(
         "--full-refresh", help="read the source from the start, ignoring the checkpoint")] = False,
     show: Annotated[int, typer.Option(help="records to print with --dry-run")] = 5,
+    wait: Annotated[bool, typer.Option(
+        "--wait", help="if the pipeline is already running, wait for that run to end "
+                       "instead of refusing")] = False,
 ) -> None:
     """Run one pipeline now: read, map, validate, dedup, diff, write, checkpoint."""
     context = ctx.ensure_object(Context)
@@ -34,7 +37,7 @@ def sync(
     store = context.store()
     try:
         result = asyncio.run(_run(SyncEngine(store), plan, dry_run=dry_run,
-                                  full_refresh=full_refresh))
+                                  full_refresh=full_refresh, wait=wait))
     finally:
         store.close()
     _summary(result)
@@ -66,7 +69,12 @@ async def _run_with_progress(engine: SyncEngine, plan: Plan, **options: bool) ->
             bar.update(task, counts=f"{counts['read']:,} read · {counts['written']:,} written"
                                     f"{rate}")
 
-        return await engine.run(plan, progress=progress, **options)
+        def waiting(busy: PipelineBusyError) -> None:
+            held = busy.lease
+            errors.print(f"{busy.pipeline}: waiting for run {held.run_id} (pid {held.pid} on "
+                         f"{held.host}) to end", markup=False, highlight=False)
+
+        return await engine.run(plan, progress=progress, on_wait=waiting, **options)
 
 
 def _summary(result: RunResult) -> None:

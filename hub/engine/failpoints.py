@@ -3,8 +3,9 @@
 `HUB_FAILPOINT=before_commit:3` sends SIGKILL to this process the third time the engine
 reaches `before_commit`. Crash tests use it to stop a sync between any two steps — after a
 read, between two batches of a page, after the writes but before their commit — and then
-check that a rerun leaves the destination exactly equal to the source. Unset, it costs one
-dictionary lookup per page.
+check that a rerun leaves the destination exactly equal to the source. `after_commit:1:stop`
+sends SIGSTOP instead: a live run frozen at that spot, for a test to race another run against
+(SIGCONT lets it go on). Unset, it costs one dictionary lookup per page.
 """
 
 from __future__ import annotations
@@ -17,14 +18,19 @@ POINTS = ("after_read", "after_batch", "before_commit", "after_commit")
 _counts: dict[str, int] = {}
 
 
-def _target() -> tuple[str, int] | None:
+SIGNALS = {"kill": signal.SIGKILL, "stop": signal.SIGSTOP}
+
+
+def _target() -> tuple[str, int, signal.Signals] | None:
     spec = os.environ.get("HUB_FAILPOINT")
     if not spec:
         return None
-    name, _, count = spec.partition(":")
+    name, count, action = ([*spec.split(":"), "", ""])[:3]
     if name not in POINTS:
         raise ValueError(f"HUB_FAILPOINT names {name!r}; known points: {', '.join(POINTS)}")
-    return name, int(count or 1)
+    if (action or "kill") not in SIGNALS:
+        raise ValueError(f"HUB_FAILPOINT action {action!r}; known: {', '.join(SIGNALS)}")
+    return name, int(count or 1), SIGNALS[action or "kill"]
 
 
 _TARGET = _target()
@@ -35,4 +41,4 @@ def reach(name: str) -> None:
         return
     _counts[name] = _counts.get(name, 0) + 1
     if _counts[name] == _TARGET[1]:
-        os.kill(os.getpid(), signal.SIGKILL)
+        os.kill(os.getpid(), _TARGET[2])

@@ -28,14 +28,13 @@ class ReplayResult:
 async def replay(engine: SyncEngine, plan: Plan, ids: Iterable[int] | None = None) -> ReplayResult:
     store = engine.store
     letters = store.dead_letters(plan.name, status="open", ids=ids)
-    with store.transaction() as tx:
-        result = ReplayResult(tx.start_run(plan.name, kind="replay"))
+    # a replay holds the pipeline's lease like a sync: the two never write at once
+    result = ReplayResult(await engine.begin_run(plan.name, kind="replay"))
     try:
         await _replay(engine, plan, letters, result)
     except BaseException as exc:
         # the letters stay open as they were; the run says why it stopped, never "running"
-        with store.transaction() as tx:
-            tx.finish_run(result.run_id, "failed", f"{type(exc).__name__}: {exc}")
+        engine.end_run(result.run_id, "failed", f"{type(exc).__name__}: {exc}")
         raise
     return result
 
@@ -67,12 +66,13 @@ async def _replay(engine: SyncEngine, plan: Plan, letters: list[DeadLetter],
                          failed=len(result.still_failing))
     payloads = {letter_id: item.payload for letter_id, item in staged}
     with engine.store.transaction() as tx:
+        engine.lease(result.run_id).check(tx)
         tx.put_hashes(plan.destination_id, hashes, created=created)
         tx.set_dead_letter_status(result.replayed, "replayed")
         for letter_id, error in result.still_failing.items():
             mapped = payloads.get(letter_id)
             tx.retry_failed(letter_id, error, to_json(mapped) if mapped else None)
         tx.add_counts(result.run_id, result.counts)
-        tx.finish_run(result.run_id, "succeeded" if not result.still_failing else "failed",
-                      None if not result.still_failing else
-                      f"{len(result.still_failing)} letter(s) still failing")
+        engine.end_run(result.run_id, "succeeded" if not result.still_failing else "failed",
+                       None if not result.still_failing else
+                       f"{len(result.still_failing)} letter(s) still failing", tx=tx)

@@ -16,21 +16,23 @@ is closed as superseded, so that a replay never writes the old copy over the new
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from hub.connector import Outcome, Record, WriteMode, WriteResult
 from hub.connector.jsonsafe import from_json, to_json
 from hub.engine import failpoints
+from hub.engine.lease import OnWait, RunLease, lease_ttl_from_env, start_run
 from hub.engine.payload import key_string, key_tuple, payload_hash
 from hub.engine.plan import Plan
 from hub.errors import QuotaExhaustedError, RecordError, TransientError
 from hub.http.retry import DEFAULT_RETRY, RetryPolicy, retry_call
-from hub.store import StateStore
+from hub.store import StateStore, Tx
 
 Progress = Callable[[Counter[str]], None]
 
@@ -88,48 +90,90 @@ class PageOutcome:
 
 class SyncEngine:
     def __init__(self, store: StateStore, *, retry: RetryPolicy = DEFAULT_RETRY,
-                 concurrency: int = 4, record_attempts: int = 3) -> None:
+                 concurrency: int = 4, record_attempts: int = 3,
+                 lease_ttl: timedelta | None = None) -> None:
         self.store = store
         self.retry = retry
         self.concurrency = concurrency
         self.record_attempts = record_attempts  # for records a sink reports as retryable
+        self.lease_ttl = lease_ttl or lease_ttl_from_env()
+        self._leases: dict[int, RunLease] = {}  # run id → the lease it holds
+
+    async def begin_run(self, pipeline: str, *, kind: str = "sync", cursor_from: Any = None,
+                        wait: bool = False, on_wait: OnWait | None = None) -> int:
+        """Record a run's start holding the pipeline's lease: one live run per pipeline."""
+        lease = RunLease(self.store, pipeline, self.lease_ttl)
+        run_id = await start_run(
+            lease, lambda tx: tx.start_run(pipeline, cursor_from=cursor_from, kind=kind),
+            wait=wait, on_wait=on_wait)
+        self._leases[run_id] = lease
+        return run_id
+
+    def lease(self, run_id: int) -> RunLease:
+        return self._leases[run_id]
+
+    def end_run(self, run_id: int, status: str, error: str | None = None,
+                resume_at: datetime | None = None, tx: Tx | None = None) -> None:
+        """Record a run's end and give its lease back, in one transaction."""
+        lease = self._leases.pop(run_id)
+        if tx is None:
+            with self.store.transaction() as own:
+                self.end_run_in(own, lease, run_id, status, error, resume_at)
+        else:
+            self.end_run_in(tx, lease, run_id, status, error, resume_at)
+
+    @staticmethod
+    def end_run_in(tx: Tx, lease: RunLease, run_id: int, status: str, error: str | None,
+                   resume_at: datetime | None) -> None:
+        tx.finish_run(run_id, status, error, resume_at)
+        lease.give_back(tx)
 
     async def run(self, plan: Plan, *, full_refresh: bool = False, dry_run: bool = False,
-                  progress: Progress | None = None) -> RunResult:
+                  progress: Progress | None = None, wait: bool = False,
+                  on_wait: OnWait | None = None) -> RunResult:
         mirror = plan.mode is WriteMode.MIRROR
-        # mirror compares the whole source with the destination, so it always reads it all
-        stored = None if (full_refresh or mirror) else self.store.get_cursor(plan.name)
-        # kept in the exact JSON form (see _commit): dates come back as dates
-        after = from_json(stored) if stored is not None else None
         result = RunResult(plan.name, None, "running")
         baseline = False  # mirror: has an earlier run created records there?
         resolve = False  # are there letters a record of this run may supersede?
+        stored = None
         if not dry_run:
+            # the cursor is read after the lease is held: a run that waited starts where the
+            # run it waited for ended
+            result.run_id = await self.begin_run(plan.name, wait=wait, on_wait=on_wait)
             with self.store.transaction() as tx:
-                result.run_id = tx.start_run(plan.name, cursor_from=stored)
+                # mirror compares the whole source with the destination: it always reads it all
+                stored = None if (full_refresh or mirror) else tx.get_cursor(plan.name)
+                tx.set_run_cursor_from(result.run_id, stored)
                 baseline = mirror and tx.has_hub_created(plan.destination_id)
                 resolve = tx.has_open_dead_letters(plan.name)
+        elif not (full_refresh or mirror):
+            stored = self.store.get_cursor(plan.name)
+        # kept in the exact JSON form (see _commit): dates come back as dates
+        after = from_json(stored) if stored is not None else None
         seen: set[str] = set()  # mirror: every destination key the source still has
         try:
-            async for page in plan.stream.read(after):
-                if not page:
-                    continue
-                failpoints.reach("after_read")
-                outcome, staged = self._prepare(plan, page, seen if mirror else None, resolve)
-                if dry_run:
-                    result.would_write += [s.payload for s in staged]
-                    outcome.counts["written"] += len(staged)
-                else:
-                    await self._deliver(plan, staged, outcome)
-                    failpoints.reach("before_commit")
-                    self._commit(plan, result.run_id, outcome, plan.stream.checkpoint(page[-1]),
-                                 keep_cursor=not mirror)
-                    failpoints.reach("after_commit")
-                result.counts.update(outcome.counts)
-                if progress:
-                    progress(result.counts)
-            if mirror and not dry_run:
-                result.deleted = await self._mirror_deletes(plan, seen, baseline, result.counts)
+            async with self._heartbeat(result.run_id):
+                async for page in plan.stream.read(after):
+                    if not page:
+                        continue
+                    failpoints.reach("after_read")
+                    outcome, staged = self._prepare(plan, page, seen if mirror else None,
+                                                    resolve)
+                    if dry_run:
+                        result.would_write += [s.payload for s in staged]
+                        outcome.counts["written"] += len(staged)
+                    else:
+                        await self._deliver(plan, staged, outcome)
+                        failpoints.reach("before_commit")
+                        self._commit(plan, result.run_id, outcome,
+                                     plan.stream.checkpoint(page[-1]), keep_cursor=not mirror)
+                        failpoints.reach("after_commit")
+                    result.counts.update(outcome.counts)
+                    if progress:
+                        progress(result.counts)
+                if mirror and not dry_run:
+                    result.deleted = await self._mirror_deletes(plan, seen, baseline,
+                                                                result.counts)
             result.status = "succeeded"
         except QuotaExhaustedError as exc:
             result.status, result.error, result.resume_at = "stopped", str(exc), exc.resume_at
@@ -140,10 +184,12 @@ class SyncEngine:
         self._finish(result)
         return result
 
+    def _heartbeat(self, run_id: int | None) -> contextlib.AbstractAsyncContextManager[None]:
+        return self._leases[run_id].heartbeat() if run_id is not None else _nothing()
+
     def _finish(self, result: RunResult) -> None:
         if result.run_id is not None:
-            with self.store.transaction() as tx:
-                tx.finish_run(result.run_id, result.status, result.error, result.resume_at)
+            self.end_run(result.run_id, result.status, result.error, result.resume_at)
 
     # -- the record path ---------------------------------------------------------------------
     def _prepare(self, plan: Plan, page: Sequence[Record], seen: set[str] | None = None,
@@ -259,6 +305,7 @@ class SyncEngine:
         # cursor value): keep it in the JSON form that gives them back exactly
         checkpoint = to_json(checkpoint)
         with self.store.transaction() as tx:
+            self._leases[run_id].check(tx)  # a run taken over as dead must not commit
             tx.put_hashes(plan.destination_id, outcome.hashes, created=outcome.created)
             if outcome.resolve:
                 # a newer copy of these records went through: replaying an older letter
@@ -298,3 +345,8 @@ class SyncEngine:
             deleted += len(done)
         return deleted
 
+
+
+@contextlib.asynccontextmanager
+async def _nothing() -> AsyncIterator[None]:
+    yield

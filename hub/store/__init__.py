@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from hub.store.database import make_engine
+from hub.store.leases import Holder, Lease, LeaseLostError, PipelineBusyError
 from hub.store.state import DeadLetter, RunRecord, StateStore, Tx
 from hub.store.upsert import upsert
 
-__all__ = ["DeadLetter", "RunRecord", "StateStore", "Tx", "make_engine", "upsert"]
+__all__ = ["DeadLetter", "Holder", "Lease", "LeaseLostError", "PipelineBusyError", "RunRecord",
+           "StateStore", "Tx", "make_engine", "upsert"]

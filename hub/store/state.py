@@ -19,6 +19,7 @@ from hub.store import tables as t
 from hub.store.database import current_revision as _current_revision
 from hub.store.database import head_revision, make_engine
 from hub.store.database import upgrade as _upgrade
+from hub.store.leases import LeaseState
 from hub.store.messaging import MessagingState
 from hub.store.upsert import upsert
 
@@ -71,7 +72,7 @@ class DeadLetter:
     created_at: datetime
 
 
-class Tx(MessagingState):
+class Tx(LeaseState, MessagingState):
     """One transaction's view of the engine state."""
 
     def __init__(self, conn: sa.Connection) -> None:
@@ -151,9 +152,15 @@ class Tx(MessagingState):
         if values:
             self.conn.execute(sa.update(t.runs).where(t.runs.c.id == run_id).values(**values))
 
+    def set_run_cursor_from(self, run_id: int, cursor_from: Any) -> None:
+        self.conn.execute(sa.update(t.runs).where(t.runs.c.id == run_id).values(
+            cursor_from=cursor_from))
+
     def finish_run(self, run_id: int, status: str, error: str | None = None,
                    resume_at: datetime | None = None) -> None:
-        self.conn.execute(sa.update(t.runs).where(t.runs.c.id == run_id).values(
+        """End a running run; one already marked `interrupted` (taken over) stays so."""
+        r = t.runs.c
+        self.conn.execute(sa.update(t.runs).where(r.id == run_id, r.status == "running").values(
             status=status, finished_at=now(), error=error, resume_at=resume_at))
 
     # -- dead letters -----------------------------------------------------------------------
@@ -288,6 +295,9 @@ class StateStore:
             return tx.get_cursor(pipeline)
 
     def runs(self, pipeline: str | None = None, limit: int = 20) -> list[RunRecord]:
+        """Recent runs, newest first; a run whose process is gone shows as `interrupted`."""
+        with self.transaction() as tx:
+            tx.reap_interrupted(pipeline)
         stmt = sa.select(t.runs).order_by(t.runs.c.id.desc()).limit(limit)
         if pipeline:
             stmt = stmt.where(t.runs.c.pipeline == pipeline)

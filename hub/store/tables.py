@@ -257,7 +257,8 @@ runs = sa.Table(
     sa.Column("pipeline", sa.String(100), nullable=False),
     sa.Column("kind", sa.String(10), nullable=False, default="sync", doc="sync | replay"),
     sa.Column("status", sa.String(20), nullable=False,
-              doc="running | succeeded | failed | stopped (a quota; see resume_at)"),
+              doc="running | succeeded | failed | stopped (a quota; see resume_at) | "
+                  "interrupted (its process died)"),
     sa.Column("started_at", UtcDateTime, nullable=False),
     sa.Column("finished_at", UtcDateTime),
     sa.Column("read", sa.Integer, nullable=False, default=0),
@@ -271,6 +272,19 @@ runs = sa.Table(
     sa.Column("error", sa.Text),
     sa.Column("resume_at", UtcDateTime),
     sa.Index(None, "pipeline", "started_at"),
+)
+
+run_leases = sa.Table(
+    "run_leases", metadata,
+    sa.Column("pipeline", sa.String(100), primary_key=True),
+    sa.Column("run_id", sa.Integer, nullable=False),
+    sa.Column("owner", sa.String(64), nullable=False, doc="a token of the holding process"),
+    sa.Column("host", sa.String(255), nullable=False),
+    sa.Column("pid", sa.Integer, nullable=False),
+    sa.Column("process_started", sa.String(32), doc="the pid's start time, against pid reuse"),
+    sa.Column("acquired_at", UtcDateTime, nullable=False),
+    sa.Column("heartbeat_at", UtcDateTime, nullable=False),
+    sa.Column("expires_at", UtcDateTime, nullable=False),
 )
 
 dead_letters = sa.Table(

@@ -1,4 +1,4 @@
-"""KPIs computed by hand on small cases, read from the store, and the customer health score."""
+"""KPIs computed by hand on small cases, and read from the store."""
 
 from __future__ import annotations
 
@@ -19,26 +19,19 @@ from hub.marketing.campaigns import (
     RecordCampaignSpend,
     campaign_performance,
 )
-from hub.marketing.health import (
-    HEALTH_WEIGHTS,
-    HealthInputs,
-    dropped_sharply,
-    engagement_share,
-    health_score,
-    marketing_engagement,
-)
+from hub.marketing.common import OrderRecord
 from hub.marketing.kpis import (
     CartRecord,
     Engagement,
-    OrderRecord,
     Rate,
     cart_recovery,
     conversion_uplift,
     promotion_attribution,
+    segment_uplift,
     summarise_engagement,
+    tenant_kpis,
     win_back_rate,
 )
-from hub.marketing.kpis_store import segment_uplift, tenant_kpis
 from hub.model import Campaign, CampaignType, Channel, EngagementType, Variant
 from hub.store import StateStore
 from hub.store import tables as t
@@ -122,46 +115,6 @@ def test_promotion_attribution_counts_influenced_revenue() -> None:
     assert (credit["spring"].orders, credit["spring"].revenue) == (2, Decimal("150"))
     assert credit["spring"].discount == Decimal("15")
     assert (credit["vip"].orders, credit["vip"].revenue) == (1, Decimal("50"))
-
-
-# --- health score -----------------------------------------------------------------------------
-
-
-def test_health_score_uses_the_seed_weights_once() -> None:
-    assert sum(abs(w) for w in HEALTH_WEIGHTS.values()) == pytest.approx(1.0)
-    perfect = health_score(HealthInputs(1, 1, 1, 0, 1, 1))
-    assert (perfect.score, perfect.coverage, perfect.band) == (100.0, pytest.approx(1.0),
-                                                                "healthy")
-    mixed = health_score(HealthInputs(usage_frequency=0.8, feature_adoption=0.5,
-                                      engagement_trend=0.6, support_issues=0.4,
-                                      payment_stability=1.0, marketing_engagement=0.3))
-    # 25*0.8 + 20*0.5 + 15*0.6 + 15*(1-0.4) + 15*1 + 10*0.3
-    assert mixed.score == pytest.approx(66.0)
-    assert mixed.band == "at_risk"
-    assert mixed.contributions["support_issues"] == pytest.approx(9.0)
-    assert health_score(HealthInputs(0, 0, 0, 1, 0, 0)).band == "critical"
-
-
-def test_missing_health_inputs_rescale_the_known_weights() -> None:
-    partial = health_score(HealthInputs(usage_frequency=0.8, payment_stability=0.4,
-                                        marketing_engagement=1.0))
-    assert partial.coverage == pytest.approx(0.5)
-    assert partial.score == pytest.approx((25 * 0.8 + 15 * 0.4 + 10 * 1.0) / 0.5)
-    assert partial.missing == ("feature_adoption", "engagement_trend", "support_issues")
-    thin = health_score(HealthInputs(marketing_engagement=0.9, payment_stability=1.0))
-    assert (thin.score, thin.band) == (None, "unknown")
-    assert health_score(HealthInputs(marketing_engagement=0.9), min_coverage=0.1).score == 90.0
-    assert dropped_sharply(health_score(HealthInputs(1, 1, 1, 0, 1, 1)),
-                           health_score(HealthInputs(0.7, 0.7, 0.7, 0.3, 0.7, 0.7)))
-    with pytest.raises(ConfigError, match="usage_frequency must be a share"):
-        HealthInputs(usage_frequency=1.5)
-
-
-def test_engagement_share_against_the_seed_targets() -> None:
-    assert engagement_share(10, 3, 1, False) == 1.0  # 30 % opens, 10 % clicks: both on target
-    assert engagement_share(100, 15, 3, False) == pytest.approx(0.5)
-    assert engagement_share(5, 5, 5, True) == 0.0
-    assert engagement_share(0, 0, 0, False) is None
 
 
 # --- from the store ---------------------------------------------------------------------------
@@ -279,13 +232,6 @@ def test_tenant_kpis_and_segment_uplift_from_the_store(shop: StateStore) -> None
     assert kpis.as_dict()["cart_recovery_rate"]["value"] == 0.5
     assert uplift.treated == Rate(2, 3)  # c0 and c4 ordered; c1's order predates the period
     assert uplift.holdout == Rate(1, 3)
-
-
-def test_marketing_engagement_input_from_the_store(shop: StateStore) -> None:
-    with shop.engine.connect() as conn:
-        shares = marketing_engagement(conn, TENANT, ["c0", "c1", "c9"],
-                                      as_of=T0 + timedelta(days=1))
-    assert shares == {"c0": 1.0, "c1": 0.0, "c9": None}
 
 
 # --- properties -------------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 Definitions (the campaign report and the CampaignPerformanceAnalyzed event use these):
 - recipients: distinct contacts with a message of the campaign (the `messages` table);
 - open and click rates: `kpis.summarise_engagement` over the campaign's engagement events;
-- a conversion: a paid or completed order tagged with the campaign, or placed by a recipient
+- a conversion: a completed order tagged with the campaign, or placed by a recipient
   within `window` after their first message; each order counts once;
 - ROI: (revenue - spend) / spend, none while nothing has been spent;
 - promotion revenue: orders placed since the launch that used one of the campaign's codes;
@@ -25,9 +25,15 @@ from typing import Any, Literal
 import sqlalchemy as sa
 
 from hub.errors import ConfigError
-from hub.marketing.abtest import Evaluation, VariantCounts, evaluate
-from hub.marketing.kpis import EngagementSummary, OrderRecord, PromotionCredit, summarise_engagement
-from hub.marketing.kpis_store import campaign_engagement, promotion_revenue, revenue_orders
+from hub.marketing.common.orders import OrderRecord, completed_orders
+from hub.marketing.experiments import Evaluation, VariantCounts, evaluate
+from hub.marketing.kpis import (
+    EngagementSummary,
+    PromotionCredit,
+    campaign_engagement,
+    promotion_revenue,
+    summarise_engagement,
+)
 from hub.model import Campaign, EngagementType
 from hub.store import tables as t
 
@@ -63,11 +69,11 @@ def exposures(conn: sa.Connection, tenant: str, campaign_id: str
 def converted_orders(conn: sa.Connection, tenant: str, campaign_id: str,
                      seen: dict[str, Exposure], window: timedelta) -> list[OrderRecord]:
     """Orders tagged with the campaign, or by a recipient within the window of a first send."""
-    chosen = {x.id: x for x in revenue_orders(conn, tenant, campaign_id=campaign_id)}
+    chosen = {x.id: x for x in completed_orders(conn, tenant, campaign_id=campaign_id)}
     if seen:
         # one range scan, filtered here, beats a query per chunk of recipients
         firsts = [e.first_at for e in seen.values()]
-        for x in revenue_orders(conn, tenant, since=min(firsts), until=max(firsts) + window):
+        for x in completed_orders(conn, tenant, since=min(firsts), until=max(firsts) + window):
             exposure = seen.get(x.contact_id)
             if exposure is not None and \
                     exposure.first_at <= x.placed_at <= exposure.first_at + window:
@@ -107,8 +113,8 @@ def ab_counts(conn: sa.Connection, campaign: Campaign, *, metric: Metric = "orde
         converted = {x.contact_id for x in converted_orders(conn, campaign.tenant, campaign.id,
                                                             seen, window)}
     elif metric == "attributed":
-        converted = {x.contact_id for x in revenue_orders(conn, campaign.tenant,
-                                                          campaign_id=campaign.id)
+        converted = {x.contact_id for x in completed_orders(conn, campaign.tenant,
+                                                            campaign_id=campaign.id)
                      if x.contact_id in seen and x.placed_at >= seen[x.contact_id].first_at}
     else:
         kind = EngagementType.CLICKED if metric == "click" else EngagementType.OPENED

@@ -5,11 +5,9 @@ the store filters on (name, type, status). Every function takes the caller's tra
 that a state change, its audit row and its domain events commit together or not at all.
 
 Locking: a tenant-wide rule (at most N active campaigns) is only true if two launches cannot
-both read "N-1 active" and both proceed. On PostgreSQL `lock_tenant` takes the tenant's
-campaign rows `FOR UPDATE` (in id order, so lockers never deadlock), and a second launch
-waits for the first to commit and then reads its result. SQLite has no row locks: there the
-transaction takes the database's write lock up front (`BEGIN IMMEDIATE`), which serialises
-writers the same way; readers are not blocked (WAL).
+both read "N-1 active" and both proceed. `lock_tenant` locks the tenant's campaign rows (in
+id order, so lockers never deadlock): a second launch waits for the first to commit and then
+reads its result (`dialect.lock_rows` says how each database does it).
 """
 
 from __future__ import annotations
@@ -21,6 +19,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from hub.errors import DomainRuleError
+from hub.marketing.common.dialect import lock_rows
 from hub.model import Campaign
 from hub.store import tables as t
 from hub.store.state import Tx
@@ -28,32 +27,16 @@ from hub.store.state import Tx
 SUBJECT = "campaign"
 
 
-def _begin_immediate(conn: sa.Connection) -> None:
-    dbapi = conn.connection.dbapi_connection
-    # the sqlite3 driver opens its transaction lazily, at the first write; open it now, as a
-    # writer, so the reads that decide the write are already under the write lock
-    if dbapi is not None and not getattr(dbapi, "in_transaction", True):
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
-
-
 def lock_tenant(tx: Tx, tenant: str) -> None:
     """Serialise this transaction against every other one that locks the same tenant."""
-    conn = tx.conn
-    if conn.dialect.name == "sqlite":
-        _begin_immediate(conn)
-        return
     c = t.campaigns.c
-    conn.execute(sa.select(c.id).where(c.tenant == tenant).order_by(c.id).with_for_update())
+    lock_rows(tx.conn, sa.select(c.id).where(c.tenant == tenant).order_by(c.id))
 
 
 def lock_campaign(tx: Tx, tenant: str, campaign_id: str) -> None:
     """Serialise changes to one campaign (read-modify-write of its spend, its status …)."""
-    conn = tx.conn
-    if conn.dialect.name == "sqlite":
-        _begin_immediate(conn)
-        return
     c = t.campaigns.c
-    conn.execute(sa.select(c.id).where(c.tenant == tenant, c.id == campaign_id).with_for_update())
+    lock_rows(tx.conn, sa.select(c.id).where(c.tenant == tenant, c.id == campaign_id))
 
 
 def find(tx: Tx, tenant: str, campaign_id: str) -> Campaign | None:

@@ -16,7 +16,6 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from hub.errors import DomainRuleError
-from hub.marketing.abassign import Allocation
 from hub.marketing.campaigns import repository as repo
 from hub.marketing.campaigns.commands import (
     AllocateCampaignBudget,
@@ -46,8 +45,9 @@ from hub.marketing.campaigns.rules import (
     launched,
     over_budget,
 )
+from hub.marketing.common.clock import Clock, system_clock
+from hub.marketing.experiments import Allocation
 from hub.model import Campaign, CampaignStatus, DomainEvent
-from hub.model.base import utcnow
 from hub.model.campaigns import ApprovalStatus, CreativeApproval
 from hub.model.events import (
     CAMPAIGN_BUDGET_ALLOCATED,
@@ -82,7 +82,7 @@ class CampaignService:
     """Handles campaign commands against one state store."""
 
     def __init__(self, store: StateStore, *, policy: CampaignPolicy = DEFAULT_POLICY,
-                 clock: Callable[[], datetime] = utcnow) -> None:
+                 clock: Clock = system_clock) -> None:
         self.store = store
         self.policy = policy
         self.clock = clock

@@ -12,7 +12,7 @@ from, the score's reasons and the data-quality score. A lead that becomes qualif
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -20,6 +20,7 @@ from typing import Any, Literal
 import sqlalchemy as sa
 
 from hub.errors import DomainRuleError
+from hub.marketing.common.clock import Clock, system_clock
 from hub.marketing.leads.assignment import Assigner
 from hub.marketing.leads.merge import DedupKey, MergedLead, group, key_of, merge
 from hub.marketing.leads.scoring import DEFAULT_SCORING, LeadScore, ScoringModel, qualify
@@ -31,7 +32,6 @@ from hub.marketing.leads.validation import (
     validate_lead,
 )
 from hub.model import DomainEvent, Lead, LeadStatus
-from hub.model.base import utcnow
 from hub.store import StateStore
 from hub.store import tables as t
 from hub.store.state import Tx
@@ -76,7 +76,7 @@ class LeadPipeline:
 
     def __init__(self, store: StateStore, *, tenant: str = "default",
                  scoring: ScoringModel = DEFAULT_SCORING, assigner: Assigner | None = None,
-                 actor: str = "lead-pipeline", clock: Callable[[], datetime] = utcnow) -> None:
+                 actor: str = "lead-pipeline", clock: Clock = system_clock) -> None:
         self.store = store
         self.tenant = tenant
         self.scoring = scoring

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 
 from hub.errors import DomainRuleError
+from hub.marketing.common.clock import as_utc
 from hub.model.fields import normalise_phone
 
 REQUIRED = ("email", "first_name", "company")
@@ -88,7 +89,7 @@ def _moment(value: object, now: datetime) -> datetime:
         value = datetime.fromisoformat(value)
     if not isinstance(value, datetime):
         raise ValueError(f"must be a date-time, got {value!r}")
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    return as_utc(value)
 
 
 def _numbers(value: object, name: str, problems: dict[str, str]) -> dict[str, float]:

@@ -24,10 +24,8 @@ from hub.marketing.segments.definitions import (
 )
 from hub.marketing.segments.evaluate import PythonEvaluator
 from hub.marketing.segments.membership import Preview, RefreshResult, SegmentService
-from hub.marketing.segments.timeexpr import Clock, fixed_clock, system_clock
 
 __all__ = [
-    "Clock",
     "Dataset",
     "DriftPolicy",
     "Preview",
@@ -39,11 +37,9 @@ __all__ = [
     "SegmentSet",
     "SegmentsSection",
     "SqlCompiler",
-    "fixed_clock",
     "load_segment_file",
     "load_segments",
     "read_dataset",
     "segments_from_config",
-    "system_clock",
     "write_dataset",
 ]

@@ -3,7 +3,7 @@ computed properties and event sources. Both evaluators (SQL and Python) implemen
 names listed here; the parser refuses any other.
 
 Shared definitions the two evaluators must agree on:
-- a *completed* order has status `paid` or `completed`, placed at or before now;
+- a *completed* order is one by `hub.marketing.common.orders`, placed at or before now;
 - money is compared at cent precision;
 - the *last order* is every completed order placed at the latest placed_at (orders placed at
   the same instant count as one purchase);
@@ -16,6 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Final
+
+from hub.marketing.common.orders import ACTIVE_DAYS
 
 
 class ValueType(StrEnum):
@@ -43,8 +45,6 @@ OPERATORS_BY_TYPE: Final[dict[ValueType, frozenset[str]]] = {
     ValueType.ANY: frozenset({"exists"}),
 }
 
-COMPLETED_STATUSES: Final = ("paid", "completed")
-ACTIVE_DAYS: Final = 180  # lifecycle.stage: `active` while the last completed order is this recent
 LIFECYCLE_STAGES: Final = ("prospect", "active", "lapsed")
 
 CONTACT_ATTRIBUTES: Final[dict[str, ValueType]] = {

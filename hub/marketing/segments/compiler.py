@@ -1,12 +1,12 @@
 """The SQL evaluator: a segment's tree compiled to ONE SELECT of contact ids.
 
 SQLAlchemy Core, the same statement on SQLite and PostgreSQL (the few spellings that differ
-live in `sqlfuncs`). Computed properties are aggregate subqueries over the tenant's orders
-(and the latest RFM snapshot), LEFT JOINed once per query however often the tree uses them;
-behaviour leaves are correlated EXISTS / COUNT subqueries that walk the store's
-(tenant, contact_id, time) indexes. Every leaf is two-valued (never NULL), so `not` means
-exactly what it means in Python. Whole days and cents are compared as integer ranges
-converted to bounds (`operands.integer_range`, `timeexpr.day_cutoff`), so the database never
+live in `hub.marketing.common.dialect`). Computed properties are aggregate subqueries over
+the tenant's orders (and the latest RFM snapshot), LEFT JOINed once per query however often
+the tree uses them; behaviour leaves are correlated EXISTS / COUNT subqueries that walk the
+store's (tenant, contact_id, time) indexes. Every leaf is two-valued (never NULL), so `not`
+means exactly what it means in Python. Whole days and cents are compared as integer ranges
+converted to bounds (`operands.integer_range`, `clock.day_cutoff`), so the database never
 does date arithmetic.
 """
 
@@ -19,13 +19,14 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from hub.marketing.common.clock import as_utc
+from hub.marketing.common.dialect import Contains, HashBucket, JsonProperty, cents_of
 from hub.marketing.segments import catalogue as cat
 from hub.marketing.segments import language as lang
 from hub.marketing.segments.definitions import SegmentSet
 from hub.marketing.segments.operands import Test, integer_range
-from hub.marketing.segments.sqlfuncs import Contains, HashBucket, JsonProperty, cents_of
 from hub.marketing.segments.sqlorders import OrderFacts, ranges
-from hub.marketing.segments.timeexpr import TimePoint, as_utc
+from hub.marketing.segments.timeexpr import TimePoint
 from hub.store import tables as t
 
 T = cat.ValueType

@@ -15,12 +15,14 @@ from decimal import Decimal
 from functools import cached_property
 from typing import Any
 
+from hub.marketing.common.clock import as_utc, days_since
+from hub.marketing.common.orders import ACTIVE_DAYS, COMPLETED_STATUSES
 from hub.marketing.segments import catalogue as cat
 from hub.marketing.segments import language as lang
 from hub.marketing.segments.dataset import ByContact, Dataset, Row
 from hub.marketing.segments.definitions import SegmentDefinition, SegmentSet
 from hub.marketing.segments.operands import Test, cents
-from hub.marketing.segments.timeexpr import TimePoint, as_utc, days_since
+from hub.marketing.segments.timeexpr import TimePoint
 
 T = cat.ValueType
 
@@ -142,14 +144,14 @@ class PythonEvaluator:
         if name == "categories.last_order_missing":
             return MissingCategories(facts.last_order_categories())
         if name == "lifecycle.stage":
-            recent = days_since(self.now, facts.last_at) <= cat.ACTIVE_DAYS
+            recent = days_since(self.now, facts.last_at) <= ACTIVE_DAYS
             return "active" if recent else "lapsed"
         raise AssertionError(f"computed property {name!r} has no Python definition")
 
     def facts(self, contact_id: str) -> _Facts:
         if contact_id not in self._facts:
             completed = [o for o in self.index.rows("orders", contact_id)
-                         if o["status"] in cat.COMPLETED_STATUSES and o["placed_at"] <= self.now]
+                         if o["status"] in COMPLETED_STATUSES and o["placed_at"] <= self.now]
             self._facts[contact_id] = _Facts(completed, self.index.promoted_orders,
                                              self.index.lines_by_order)
         return self._facts[contact_id]

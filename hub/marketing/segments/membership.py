@@ -19,10 +19,10 @@ from typing import Any
 import sqlalchemy as sa
 
 from hub.errors import DomainRuleError
+from hub.marketing.common.clock import Clock, system_clock
+from hub.marketing.common.dialect import prepare_connection
 from hub.marketing.segments.compiler import SqlCompiler
 from hub.marketing.segments.definitions import DriftPolicy, SegmentSet
-from hub.marketing.segments.sqlfuncs import prepare_connection
-from hub.marketing.segments.timeexpr import Clock, system_clock
 from hub.model.events import CUSTOMER_SEGMENTED, DomainEvent
 from hub.store import StateStore
 from hub.store import tables as t

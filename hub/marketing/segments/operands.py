@@ -16,8 +16,9 @@ from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from hub.marketing.common.clock import as_utc
 from hub.marketing.segments import catalogue as cat
-from hub.marketing.segments.timeexpr import TimePoint, as_utc, parse_time_point
+from hub.marketing.segments.timeexpr import TimePoint, parse_time_point
 
 Loc = tuple[str | int, ...]
 Fail = Callable[[Loc, str], None]

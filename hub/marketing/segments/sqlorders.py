@@ -21,10 +21,11 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from hub.marketing.common.clock import day_cutoff
+from hub.marketing.common.dialect import Unindexed, cents_of
+from hub.marketing.common.orders import ACTIVE_DAYS, completed
 from hub.marketing.segments import catalogue as cat
 from hub.marketing.segments.operands import Test, integer_range
-from hub.marketing.segments.sqlfuncs import Unindexed, cents_of
-from hub.marketing.segments.timeexpr import day_cutoff
 from hub.store import tables as t
 
 Pred = sa.ColumnElement[bool]
@@ -74,7 +75,7 @@ class OrderFacts:
         """EXISTS a completed order of this contact, optionally since / before an instant."""
         o = t.orders.alias("xo")
         conds = [o.c.tenant == self.tenant, o.c.contact_id == self.contact_id,
-                 o.c.status.in_(cat.COMPLETED_STATUSES), o.c.placed_at <= self.now]
+                 completed(o, until=self.now)]
         if since is not None:
             conds.append(o.c.placed_at >= since)
         if before is not None:
@@ -114,7 +115,7 @@ class OrderFacts:
 
     def lifecycle(self, accepts: Callable[[str], bool]) -> Pred:
         """Contacts whose stage satisfies `accepts` (the leaf's tests, applied to each name)."""
-        active = self.placed(since=day_cutoff(self.now, cat.ACTIVE_DAYS + 1))
+        active = self.placed(since=day_cutoff(self.now, ACTIVE_DAYS + 1))
         stage: dict[str, Pred] = {"prospect": ~self.has_orders(), "active": active,
                                   "lapsed": sa.and_(self.has_orders(), ~active)}
         chosen = [stage[name] for name in cat.LIFECYCLE_STAGES if accepts(name)]
@@ -142,7 +143,7 @@ class OrderFacts:
             self._stats = (
                 sa.select(*columns).select_from(source)
                 .where(Unindexed(o.c.tenant) == self.tenant,
-                       o.c.status.in_(cat.COMPLETED_STATUSES), o.c.placed_at <= self.now)
+                       completed(o, until=self.now))
                 .group_by(o.c.contact_id).subquery("order_stats"))
         return self._stats
 
@@ -172,7 +173,7 @@ class OrderFacts:
                       .select_from(o.join(line, sa.and_(line.c.tenant == o.c.tenant,
                                                         line.c.order_id == o.c.id)))
                       .where(o.c.tenant == self.tenant, o.c.contact_id == self.contact_id,
-                             o.c.status.in_(cat.COMPLETED_STATUSES), o.c.placed_at == last_at,
+                             completed(o), o.c.placed_at == last_at,
                              line.c.category.in_(test.operand)))
             parts.append(sa.and_(last_at.is_not(None), ~sa.exists(bought)))
         return sa.and_(*parts)

@@ -24,9 +24,9 @@ from datetime import datetime
 from typing import Any, Final
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
-from hub.marketing.segments.timeexpr import Clock, system_clock
+from hub.marketing.common.clock import Clock, system_clock
+from hub.marketing.common.dialect import insert_or_ignore
 from hub.marketing.triggers.config import Trigger, TriggerSet
 from hub.marketing.triggers.occasions import Occasion, detect, idempotency_key
 from hub.marketing.triggers.recommend import Recommender, order_categories
@@ -230,14 +230,6 @@ def _execution(conn: sa.Connection, key: str) -> dict[str, Any] | None:
 
 
 def insert_new(conn: sa.Connection, values: dict[str, Any]) -> bool:
-    """Insert an execution unless its key exists; True when this call inserted it.
-
-    ON CONFLICT DO NOTHING (both backends) makes the key the arbiter between concurrent
-    workers: exactly one insert counts.
-    """
-    ex = t.trigger_executions
-    insert: Any = (postgresql.insert(ex) if conn.dialect.name == "postgresql"
-                   else sqlite.insert(ex))
-    inserted = conn.execute(insert.values(**values).on_conflict_do_nothing(
-        index_elements=["idempotency_key"]).returning(ex.c.idempotency_key)).first()
-    return inserted is not None
+    """Insert an execution unless its key exists; True when this call inserted it (the key
+    is the arbiter between concurrent workers: exactly one insert counts)."""
+    return insert_or_ignore(conn, t.trigger_executions, values, "idempotency_key")

@@ -24,7 +24,7 @@ from typing import Any, Final
 
 import sqlalchemy as sa
 
-from hub.marketing.segments.catalogue import COMPLETED_STATUSES
+from hub.marketing.common.orders import COMPLETED_STATUSES
 from hub.marketing.triggers.config import Trigger
 from hub.marketing.triggers.engine import (
     CANCELLED,

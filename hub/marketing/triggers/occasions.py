@@ -16,9 +16,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from hub.marketing import rfm
-from hub.marketing.segments.catalogue import ACTIVE_DAYS, COMPLETED_STATUSES
-from hub.marketing.segments.timeexpr import day_cutoff
+from hub.marketing.common.clock import day_cutoff
+from hub.marketing.common.orders import ACTIVE_DAYS, completed
+from hub.marketing.rfm import latest_snapshot_date
 from hub.marketing.triggers.config import Trigger
 from hub.store import tables as t
 
@@ -113,8 +113,7 @@ def _churn_risk(conn: sa.Connection, trigger: Trigger, tenant: str,
     last = sa.func.max(o.c.placed_at)
     days = int(trigger.after / timedelta(days=1))
     stmt = (sa.select(o.c.contact_id, last.label("last_at"))
-            .where(o.c.tenant == tenant, o.c.status.in_(COMPLETED_STATUSES),
-                   o.c.placed_at <= now)
+            .where(o.c.tenant == tenant, completed(o, until=now))
             .group_by(o.c.contact_id)
             .having(sa.and_(last < day_cutoff(now, days),
                             last >= day_cutoff(now, ACTIVE_DAYS + 1))))
@@ -134,7 +133,7 @@ def _vip_milestones(conn: sa.Connection, trigger: Trigger, tenant: str,
                     now: datetime) -> list[Occasion]:
     """Customers whose composite reached the threshold in the latest snapshot, having been
     below it (or unscored) in the one before."""
-    latest = rfm.latest_snapshot_date(conn, tenant, now.date())
+    latest = latest_snapshot_date(conn, tenant, now.date())
     if latest is None:
         return []
     due = datetime.combine(latest, time(), tzinfo=UTC)
@@ -142,7 +141,7 @@ def _vip_milestones(conn: sa.Connection, trigger: Trigger, tenant: str,
     if earliest is not None and due < earliest:
         return []
     snap = t.rfm_snapshots
-    previous = rfm.latest_snapshot_date(conn, tenant, latest - timedelta(days=1))
+    previous = latest_snapshot_date(conn, tenant, latest - timedelta(days=1))
     cur, prev = snap.alias("cur"), snap.alias("prev")
     below = sa.true() if previous is None else ~sa.exists().where(
         prev.c.tenant == tenant, prev.c.snapshot_date == previous,
@@ -159,8 +158,7 @@ def _purchases(conn: sa.Connection, trigger: Trigger, tenant: str,
                now: datetime) -> list[Occasion]:
     o = t.orders
     stmt = sa.select(o.c.id, o.c.contact_id, o.c.placed_at, o.c.total).where(
-        o.c.tenant == tenant, o.c.status.in_(COMPLETED_STATUSES),
-        o.c.placed_at <= now - trigger.after)
+        o.c.tenant == tenant, completed(o, until=now - trigger.after))
     earliest = _not_expired(trigger, now)
     if earliest is not None:
         stmt = stmt.where(o.c.placed_at >= earliest - trigger.after)

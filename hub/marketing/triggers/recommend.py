@@ -16,7 +16,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from hub.marketing.segments.catalogue import COMPLETED_STATUSES
+from hub.marketing.common.orders import completed
 from hub.store import tables as t
 
 DEFAULT_WINDOW = timedelta(days=90)
@@ -49,8 +49,8 @@ class Recommender:
                           units)
                 .select_from(line.join(o, sa.and_(o.c.tenant == line.c.tenant,
                                                   o.c.id == line.c.order_id)))
-                .where(o.c.tenant == self.tenant, o.c.status.in_(COMPLETED_STATUSES),
-                       o.c.placed_at >= self.since, o.c.placed_at <= self.now,
+                .where(o.c.tenant == self.tenant, completed(o, until=self.now),
+                       o.c.placed_at >= self.since,
                        line.c.category.is_not(None))
                 .group_by(line.c.category, line.c.sku))
             top: dict[str, list[Product]] = {}

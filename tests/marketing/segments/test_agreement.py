@@ -7,11 +7,11 @@ import uuid
 
 from hypothesis import HealthCheck, given, settings
 
+from hub.marketing.common import prepare_connection
 from hub.marketing.segments.compiler import SqlCompiler
 from hub.marketing.segments.dataset import Dataset, read_dataset, write_dataset
 from hub.marketing.segments.definitions import load_segment_file
 from hub.marketing.segments.evaluate import PythonEvaluator
-from hub.marketing.segments.sqlfuncs import prepare_connection
 from hub.store import StateStore
 from tests.marketing.segments.strategies import NOW, datasets, segment_files
 

@@ -14,11 +14,11 @@ from typing import Any
 import pytest
 import yaml
 
+from hub.marketing.common import prepare_connection
 from hub.marketing.segments.compiler import SqlCompiler
 from hub.marketing.segments.dataset import Dataset, write_dataset
 from hub.marketing.segments.definitions import SegmentSet, SegmentsSection, load_segment_file
 from hub.marketing.segments.evaluate import PythonEvaluator
-from hub.marketing.segments.sqlfuncs import prepare_connection
 from hub.store import StateStore
 from tests.marketing.segments.strategies import (
     AMOUNTS,

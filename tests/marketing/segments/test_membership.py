@@ -11,10 +11,10 @@ import sqlalchemy as sa
 import yaml
 
 from hub.errors import DomainRuleError
+from hub.marketing.common import fixed_clock
 from hub.marketing.segments.dataset import Dataset, write_dataset
 from hub.marketing.segments.definitions import SegmentSet, SegmentsSection, load_segment_file
 from hub.marketing.segments.membership import SegmentService, drift
-from hub.marketing.segments.timeexpr import fixed_clock
 from hub.model.events import CUSTOMER_SEGMENTED
 from hub.store import StateStore
 from hub.store import tables as t

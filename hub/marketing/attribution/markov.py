@@ -17,17 +17,11 @@ of labels): instant for channels, about half a second at two thousand campaigns.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
-from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
 
-if TYPE_CHECKING:
-    from hub.marketing.attribution import Journeys
-
-IntArray = NDArray[np.int64]
-FloatArray = NDArray[np.float64]
+from hub.marketing.attribution.journeys import MICROSECOND, FloatArray, IntArray, Journeys
 
 
 @dataclass(frozen=True, eq=False)
@@ -50,7 +44,7 @@ def idle_journeys(journeys: Journeys) -> tuple[IntArray, IntArray]:
     )
     last_touch = np.full(n_contacts, never, dtype=np.int64)
     np.maximum.at(last_touch, touch_contact, touch_time)
-    lookback_us = journeys.lookback // timedelta(microseconds=1)
+    lookback_us = journeys.lookback // MICROSECOND
     contact, time = touch_contact[order], touch_time[order]
     # both bounds are lower bounds on time, so each contact's idle touches are a sorted suffix
     idle = (time > last_conversion[contact]) & (time >= last_touch[contact] - lookback_us)

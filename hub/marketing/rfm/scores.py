@@ -1,4 +1,4 @@
-"""RFM scoring and the nightly snapshot job, computed in one INSERT … SELECT.
+"""RFM scores: the definitions, the named segments, and the one query that computes them.
 
 Definitions (fixed here, checked against an independent pandas computation in the tests):
 
@@ -25,20 +25,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
-from hub.marketing.segments.catalogue import COMPLETED_STATUSES
+from hub.marketing.common.clock import DAY_SECONDS, as_utc, epoch_seconds
+from hub.marketing.common.dialect import EpochSeconds, Unindexed, cents_of
+from hub.marketing.common.orders import completed
 from hub.marketing.segments.definitions import RfmSettings
-from hub.marketing.segments.sqlfuncs import (
-    EpochSeconds,
-    Unindexed,
-    cents_of,
-    prepare_connection,
-)
-from hub.marketing.segments.timeexpr import DAY_SECONDS, as_utc, epoch_seconds
-from hub.store import StateStore
 from hub.store import tables as t
 
 
@@ -76,20 +70,6 @@ def score(rank: int, population: int) -> int:
     return 1 + (5 * (rank - 1)) // population
 
 
-@dataclass(frozen=True)
-class SnapshotReport:
-    tenant: str
-    snapshot_date: date
-    rows: int
-    expected: int
-    by_segment: dict[str, int]
-
-    @property
-    def complete(self) -> bool:
-        """One row per customer with a completed order: the snapshot integrity rule."""
-        return self.rows == self.expected
-
-
 def scoring_query(tenant: str, as_of: datetime, settings: RfmSettings | None = None,
                   table: Sequence[RfmSegment] = RFM_SEGMENTS) -> sa.Select[tuple[object, ...]]:
     """One row per scored customer, in the columns of `rfm_snapshots` (less tenant and date)."""
@@ -105,8 +85,7 @@ def scoring_query(tenant: str, as_of: datetime, settings: RfmSettings | None = N
                   .label("monetary_cents"))
         # a table scan and one sort beat SQLite's walk of the contact index (a row lookup
         # per order): see Unindexed
-        .where(Unindexed(o.c.tenant) == tenant, o.c.status.in_(COMPLETED_STATUSES),
-               o.c.placed_at <= as_of)
+        .where(Unindexed(o.c.tenant) == tenant, completed(o, until=as_of))
         .group_by(o.c.contact_id).subquery("base"))
     recency = (sa.literal(epoch_seconds(as_of), sa.BigInteger)
                - EpochSeconds(base.c.last_at)) // DAY_SECONDS
@@ -139,71 +118,3 @@ def scoring_query(tenant: str, as_of: datetime, settings: RfmSettings | None = N
         (scores.c.monetary_cents / 100.0).label("monetary"),
         scores.c.r_score, scores.c.f_score, scores.c.m_score,
         sa.cast(composite, sa.Float).label("composite"), named.label("segment"))
-
-
-def take_snapshot(store: StateStore, tenant: str, as_of: datetime,
-                  settings: RfmSettings | None = None) -> SnapshotReport:
-    """The nightly job: score every customer, replace the day's snapshot, check it is whole.
-
-    Running it twice on a day replaces that day's rows, so a retried job never duplicates.
-    """
-    as_of = as_utc(as_of)
-    day = as_of.date()
-    scored = scoring_query(tenant, as_of, settings).subquery("scored")
-    columns = ["tenant", "snapshot_date", "contact_id", "recency_days", "frequency",
-               "monetary", "r_score", "f_score", "m_score", "composite", "segment"]
-    rows = sa.select(sa.literal(tenant, t.Id).label("tenant"),
-                     sa.literal(day, sa.Date).label("snapshot_date"),
-                     *(scored.c[name] for name in columns[2:]))
-    snap = t.rfm_snapshots
-    with store.transaction() as tx:
-        prepare_connection(tx.conn)
-        tx.conn.execute(sa.delete(snap).where(snap.c.tenant == tenant,
-                                              snap.c.snapshot_date == day))
-        # in key order: the rows append to the primary key instead of landing at random
-        tx.conn.execute(snap.insert().from_select(columns, rows.order_by(scored.c.contact_id)))
-        written = _count(tx.conn, snap, snap.c.tenant == tenant, snap.c.snapshot_date == day)
-        expected = customers_count(tx.conn, tenant, as_of)
-        by_segment = distribution(tx.conn, tenant, day)
-    return SnapshotReport(tenant, day, written, expected, by_segment)
-
-
-def customers_count(conn: sa.Connection, tenant: str, as_of: datetime) -> int:
-    """Contacts with a completed order at or before `as_of`: who a snapshot must cover."""
-    o, c = t.orders, t.contacts
-    bought = sa.exists().where(o.c.tenant == tenant, o.c.contact_id == c.c.id,
-                               o.c.status.in_(COMPLETED_STATUSES), o.c.placed_at <= as_of)
-    return _count(conn, c, c.c.tenant == tenant, bought)
-
-
-def distribution(conn: sa.Connection, tenant: str, day: date) -> dict[str, int]:
-    """Customers per named RFM segment in one snapshot, largest first."""
-    snap = t.rfm_snapshots
-    rows = conn.execute(
-        sa.select(snap.c.segment, sa.func.count())
-        .where(snap.c.tenant == tenant, snap.c.snapshot_date == day)
-        .group_by(snap.c.segment).order_by(sa.func.count().desc(), snap.c.segment))
-    return {str(name or "unnamed"): int(n) for name, n in rows}
-
-
-def score_grid(conn: sa.Connection, tenant: str, day: date) -> dict[tuple[int, int], int]:
-    """Customers per (R, F) score cell of one snapshot, for the distribution chart."""
-    snap = t.rfm_snapshots
-    rows = conn.execute(
-        sa.select(snap.c.r_score, snap.c.f_score, sa.func.count())
-        .where(snap.c.tenant == tenant, snap.c.snapshot_date == day)
-        .group_by(snap.c.r_score, snap.c.f_score))
-    return {(int(r), int(f)): int(n) for r, f, n in rows}
-
-
-def latest_snapshot_date(conn: sa.Connection, tenant: str, on_or_before: date) -> date | None:
-    snap = t.rfm_snapshots
-    found = conn.execute(sa.select(sa.func.max(snap.c.snapshot_date))
-                         .where(snap.c.tenant == tenant,
-                                snap.c.snapshot_date <= on_or_before)).scalar_one()
-    return found if isinstance(found, date) else None
-
-
-def _count(conn: sa.Connection, table: sa.FromClause, *where: sa.ColumnElement[bool]) -> int:
-    return int(conn.execute(sa.select(sa.func.count()).select_from(table)
-                            .where(*where)).scalar_one())

@@ -1,12 +1,12 @@
 """The records the KPIs need, read from the state store, and the tenant-wide KPI report.
 
-Revenue orders are the paid and completed ones: cancelled and refunded orders won nothing.
-Every reader takes an open connection and a tenant; none of them writes.
+Revenue is that of completed orders (`hub.marketing.common.orders`). Every reader takes an
+open connection and a tenant; none of them writes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -14,7 +14,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from hub.marketing.kpis import (
+from hub.marketing.common.orders import completed_orders
+from hub.marketing.kpis.formulas import (
     CART_INACTIVITY,
     RECOVERY_WINDOW,
     WIN_BACK_WINDOW,
@@ -22,7 +23,6 @@ from hub.marketing.kpis import (
     CartRecovery,
     Engagement,
     EngagementSummary,
-    OrderRecord,
     PromotionCredit,
     Rate,
     Uplift,
@@ -32,39 +32,8 @@ from hub.marketing.kpis import (
     summarise_engagement,
     win_back_rate,
 )
-from hub.model import CampaignType, OrderStatus
+from hub.model import CampaignType
 from hub.store import tables as t
-
-REVENUE_STATUSES = (OrderStatus.PAID.value, OrderStatus.COMPLETED.value)
-_IN_CHUNK = 500
-
-
-def _chunks(items: list[str]) -> Iterable[list[str]]:
-    for i in range(0, len(items), _IN_CHUNK):
-        yield items[i:i + _IN_CHUNK]
-
-
-def revenue_orders(conn: sa.Connection, tenant: str, *, since: datetime | None = None,
-                   until: datetime | None = None, contact_ids: Collection[str] | None = None,
-                   campaign_id: str | None = None) -> list[OrderRecord]:
-    """Paid and completed orders placed in [since, until], optionally only those of some
-    contacts, or tagged with one campaign."""
-    o = t.orders.c
-    stmt = sa.select(o.id, o.contact_id, o.placed_at, o.total, o.cart_id, o.campaign_id).where(
-        o.tenant == tenant, o.status.in_(REVENUE_STATUSES)).order_by(o.placed_at, o.id)
-    if since is not None:
-        stmt = stmt.where(o.placed_at >= since)
-    if until is not None:
-        stmt = stmt.where(o.placed_at <= until)
-    if campaign_id is not None:
-        stmt = stmt.where(o.campaign_id == campaign_id)
-    if contact_ids is None:
-        return [OrderRecord(**row._asdict()) for row in conn.execute(stmt)]
-    found: list[OrderRecord] = []
-    for chunk in _chunks(sorted(contact_ids)):
-        found += [OrderRecord(**r._asdict()) for r in conn.execute(stmt.where(
-            o.contact_id.in_(chunk)))]
-    return sorted(found, key=lambda r: (r.placed_at, r.id))
 
 
 def campaign_engagement(conn: sa.Connection, tenant: str, campaign_id: str) -> list[Engagement]:
@@ -115,7 +84,7 @@ def promotion_revenue(conn: sa.Connection, tenant: str, *, since: datetime | Non
         sa.select(p.id, p.campaign_id).where(p.tenant == tenant))}
     applied = [(r.order_id, r.promotion_id, Decimal(r.discount)) for r in conn.execute(
         sa.select(a.order_id, a.promotion_id, a.discount).where(a.tenant == tenant))]
-    orders = revenue_orders(conn, tenant, since=since, until=until)
+    orders = completed_orders(conn, tenant, since=since, until=until)
     return promotion_attribution(orders, applied, campaigns)
 
 
@@ -125,12 +94,12 @@ def segment_uplift(conn: sa.Connection, tenant: str, segment: str, campaign_id: 
 
     The members it never messaged are the holdout: hold a share of the segment out (an A/B
     variant that sends nothing) to make this a controlled comparison rather than a baseline.
-    A member converts with a revenue order placed in [since, until].
+    A member converts with a completed order placed in [since, until].
     """
     members = segment_members(conn, tenant, segment)
     messaged = set(first_messages(conn, tenant, [campaign_id])) & members
-    ordered = {o.contact_id for o in revenue_orders(conn, tenant, since=since, until=until,
-                                                    contact_ids=members)}
+    ordered = {o.contact_id for o in completed_orders(conn, tenant, since=since, until=until,
+                                                      contact_ids=members)}
     return conversion_uplift(messaged, members - messaged, ordered)
 
 
@@ -172,7 +141,7 @@ def tenant_kpis(conn: sa.Connection, tenant: str, *, as_of: datetime,
         Engagement(r.message_id or r.id, r.type, r.contact_id) for r in conn.execute(
             sa.select(e.id, e.message_id, e.type, e.contact_id).where(
                 e.tenant == tenant, e.occurred_at >= since, e.occurred_at <= as_of)))
-    orders = revenue_orders(conn, tenant, since=since - RECOVERY_WINDOW, until=as_of)
+    orders = completed_orders(conn, tenant, since=since - RECOVERY_WINDOW, until=as_of)
     recovery = cart_recovery([c for c in carts(conn, tenant) if c.last_activity_at >= since],
                              orders, as_of=as_of, inactivity=CART_INACTIVITY)
     recipients = {c: at for c, at in first_messages(

@@ -1,6 +1,6 @@
 """Marketing KPIs (seed 004 §8) as pure functions over plain records.
 
-Each KPI is defined here once, in terms a marketer can check by hand; `kpis_store` reads the
+Each KPI is defined here once, in terms a marketer can check by hand; `kpis.store` reads the
 records from the state store. Rates carry their numerator and denominator, so a report can
 say "12.5 % (25 of 200)" and an empty denominator reads "n/a", never 0 %.
 
@@ -21,7 +21,8 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from hub.errors import ConfigError
-from hub.marketing.abtest import DEFAULT_ALPHA, VariantCounts, two_proportion_test
+from hub.marketing.common.orders import OrderRecord
+from hub.marketing.experiments import DEFAULT_ALPHA, VariantCounts, two_proportion_test
 from hub.model import EngagementType
 
 CART_INACTIVITY = timedelta(hours=1)  # seed 004 §5: a cart idle for over an hour is abandoned
@@ -115,18 +116,6 @@ def open_rate(events: Iterable[Engagement]) -> Rate:
 
 def click_rate(events: Iterable[Engagement]) -> Rate:
     return summarise_engagement(events).click_rate
-
-
-@dataclass(frozen=True, slots=True)
-class OrderRecord:
-    """A revenue order (paid or completed; the reader leaves the others out)."""
-
-    id: str
-    contact_id: str
-    placed_at: datetime
-    total: Decimal
-    cart_id: str | None = None
-    campaign_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from scipy import stats
 
 from hub.errors import ConfigError, DomainRuleError
-from hub.marketing.abcounts import (
+from hub.marketing.experiments.counts import (
     DEFAULT_SRM_THRESHOLD,
     VariantCounts,
     check_variants,

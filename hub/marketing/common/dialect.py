@@ -1,4 +1,6 @@
-"""SQL constructs that SQLite and PostgreSQL spell differently, compiled per dialect.
+"""SQL that SQLite and PostgreSQL spell differently, in one place for every marketing service.
+
+Expressions, compiled per dialect:
 
 - `HashBucket(text)`: the first 32 bits of md5(text) modulo 100. PostgreSQL has md5();
   SQLite gets the same function registered on the connection (`prepare_connection`).
@@ -7,9 +9,16 @@
 - `JsonProperty(column, key, kind)`: a JSON property's value when it has the given kind
   (string, number, bool as 1/0, or `any` as 1), NULL otherwise. The CASE guards the
   cast, which PostgreSQL would otherwise apply to values of other kinds and fail.
-- `EpochSeconds(timestamp)`: whole seconds since 1970, the fraction dropped.
+- `EpochSeconds(timestamp)`: whole seconds since 1970, the fraction dropped (the SQL twin of
+  `clock.epoch_seconds`, so whole days count the same in both).
 - `Unindexed(column)`: the column, kept out of SQLite's index choice (`+column`), where a
   table scan beats walking an index with a row lookup per entry.
+- `cents_of(amount)`: an amount in whole cents.
+
+Statements:
+
+- `insert_or_ignore`: INSERT … ON CONFLICT DO NOTHING, saying whether the row went in.
+- `lock_rows`: serialise a transaction against others that lock the same rows.
 """
 
 from __future__ import annotations
@@ -18,6 +27,7 @@ import hashlib
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
@@ -166,3 +176,35 @@ def _unindexed_other(element: Unindexed, compiler: SQLCompiler, **kw: Any) -> st
 def cents_of(amount: sa.ColumnElement[Any]) -> sa.ColumnElement[int]:
     """An amount in whole cents; both databases round half away from zero."""
     return sa.cast(sa.func.round(amount * 100), sa.BigInteger)
+
+
+def insert_or_ignore(conn: sa.Connection, table: sa.Table, values: dict[str, Any],
+                     key: str) -> bool:
+    """Insert a row unless one with the same `key` exists; True when this call inserted it.
+
+    ON CONFLICT DO NOTHING (both backends) makes the key the arbiter between concurrent
+    writers: exactly one insert counts.
+    """
+    insert: Any = (postgresql.insert(table) if conn.dialect.name == "postgresql"
+                   else sqlite.insert(table))
+    inserted = conn.execute(insert.values(**values).on_conflict_do_nothing(
+        index_elements=[key]).returning(table.c[key])).first()
+    return inserted is not None
+
+
+def lock_rows(conn: sa.Connection, rows: sa.Select[Any]) -> None:
+    """Serialise this transaction against every other one that locks the same rows.
+
+    PostgreSQL: SELECT … FOR UPDATE (give `rows` an ORDER BY so that lockers never deadlock);
+    a second locker waits for the first to commit, then reads its result. SQLite has no row
+    locks: the transaction takes the database's write lock up front (BEGIN IMMEDIATE), which
+    serialises writers the same way; readers are not blocked (WAL).
+    """
+    if conn.dialect.name != "sqlite":
+        conn.execute(rows.with_for_update())
+        return
+    dbapi = conn.connection.dbapi_connection
+    # the sqlite3 driver opens its transaction lazily, at the first write; open it now, as a
+    # writer, so the reads that decide the write are already under the write lock
+    if dbapi is not None and not getattr(dbapi, "in_transaction", True):
+        conn.exec_driver_sql("BEGIN IMMEDIATE")

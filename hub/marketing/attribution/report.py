@@ -1,10 +1,10 @@
-"""Attribution over the store: touchpoints and revenue orders in, credit per channel or campaign
-out, for one model or several side by side.
+"""Attribution over the store: touchpoints and completed orders in, credit per channel or
+campaign out, for one model or several side by side.
 
-Conversions are paid and completed orders placed in [since, until]; the touchpoints read are
-those that can fall in some conversion's lookback window, [since - lookback, until]. Journeys
-are built once and credited by every requested model (`attribution.credit`), so comparing
-seven models costs little more than one.
+Conversions are completed orders (`hub.marketing.common.orders`) placed in [since, until];
+the touchpoints read are those that can fall in some conversion's lookback window,
+[since - lookback, until]. Journeys are built once and credited by every requested model
+(`credit`), so comparing seven models costs little more than one.
 """
 
 from __future__ import annotations
@@ -17,15 +17,11 @@ from typing import Any, Literal
 import sqlalchemy as sa
 
 from hub.errors import ConfigError
-from hub.marketing.attribution import (
-    AttributionModel,
-    AttributionResult,
-    Conversion,
-    Touchpoint,
-    build_journeys,
-    credit,
-)
-from hub.marketing.kpis_store import revenue_orders
+from hub.marketing.attribution.credit import AttributionResult, credit
+from hub.marketing.attribution.journeys import build_journeys
+from hub.marketing.attribution.models import AttributionModel
+from hub.marketing.attribution.records import Conversion, Touchpoint
+from hub.marketing.common.orders import completed_orders
 from hub.store import tables as t
 
 By = Literal["channel", "campaign"]
@@ -36,7 +32,7 @@ DEFAULT_LOOKBACK = timedelta(days=30)
 def attribution_inputs(conn: sa.Connection, tenant: str, *, since: datetime | None = None,
                        until: datetime | None = None, lookback: timedelta = DEFAULT_LOOKBACK
                        ) -> tuple[list[Touchpoint], list[Conversion]]:
-    orders = revenue_orders(conn, tenant, since=since, until=until)
+    orders = completed_orders(conn, tenant, since=since, until=until)
     conversions = [Conversion(o.contact_id, o.placed_at, float(o.total), o.id) for o in orders]
     tp = t.touchpoints.c
     stmt = (sa.select(tp.contact_id, tp.occurred_at, tp.channel, tp.campaign_id)

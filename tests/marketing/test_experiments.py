@@ -17,7 +17,7 @@ from statsmodels.stats.proportion import (
 )
 
 from hub.errors import ConfigError, DomainRuleError
-from hub.marketing.abtest import (
+from hub.marketing.experiments import (
     Allocation,
     VariantCounts,
     Verdict,
