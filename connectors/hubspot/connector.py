@@ -41,6 +41,10 @@ class HubSpotConnector(Connector[HubSpotSettings]):
     description = "HubSpot CRM: contacts, companies and closed-won deals; lists; webhooks"
     stream_names: ClassVar[tuple[str, ...]] = ("contacts", "companies", "deals")
     sink_names: ClassVar[tuple[str, ...]] = ("contacts", "companies", "associations", "lists")
+    # HubSpot's batch endpoints now and then keep answering 5xx for one batch while the rest go
+    # through (a record its side chokes on): dead-letter that batch and go on. An outage fails
+    # every batch: three in a row stop the run, before the queue fills with a whole portal.
+    stop_after_failing_batches: ClassVar[int | None] = 3
 
     def __init__(self, settings: HubSpotSettings, *, name: str | None = None,
                  on_token: TokenCallback | None = None) -> None:

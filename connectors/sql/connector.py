@@ -8,11 +8,12 @@ from typing import Any, ClassVar
 
 import sqlalchemy as sa
 
+from connectors.sql.database import make_engine
+from connectors.sql.dialects import require_writable
 from connectors.sql.settings import SqlSettings, TableSinkOptions, TableStreamOptions
 from connectors.sql.sinks import TableSink
 from connectors.sql.streams import TableStream
 from hub.connector import CheckResult, Connector
-from hub.store.database import make_engine
 
 
 class SqlConnector(Connector[SqlSettings]):
@@ -29,7 +30,8 @@ class SqlConnector(Connector[SqlSettings]):
     @property
     def engine(self) -> sa.Engine:
         if self._engine is None:
-            self._engine = make_engine(self.settings.url.get_secret_value())
+            self._engine = make_engine(self.settings.url.get_secret_value(), connection=self.name,
+                                       busy_timeout=self.settings.busy_timeout)
         return self._engine
 
     def stream(self, name: str, options: Mapping[str, Any] | None = None) -> TableStream:
@@ -39,6 +41,7 @@ class SqlConnector(Connector[SqlSettings]):
         return TableStream(self.engine, name, TableStreamOptions.model_validate(opts))
 
     def sink(self, name: str, options: Mapping[str, Any] | None = None) -> TableSink:
+        require_writable(self.settings.url.get_secret_value(), name)
         return TableSink(self.engine, name, TableSinkOptions.model_validate(dict(options or {})),
                          tenant=self.tenant, tenant_column=self.settings.tenant_column)
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 import sqlalchemy as sa
 from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 
+from connectors.sql.database import absolute_sqlite
 from hub.connector import ConnectorSettings, Options
-from hub.store.database import absolute_sqlite
 
 
 class SqlSettings(ConnectorSettings):
@@ -16,6 +17,9 @@ class SqlSettings(ConnectorSettings):
     tenant_column: str | None = Field(
         default=None, description="column holding each row's tenant: the sink fills it with the "
         "connection's tenant and refuses rows of another tenant")
+    busy_timeout: float = Field(
+        default=30.0, gt=0, le=3600, description="SQLite: seconds to wait for a lock another "
+        "process holds on the database before the run stops with an error")
 
     @field_validator("url")
     @classmethod
@@ -34,6 +38,9 @@ class TableStreamOptions(Options):
     table: str | None = Field(default=None, description="table to read (or give `query`)")
     query: str | None = Field(default=None, description="a SELECT to read instead of a table")
     cursor: str | None = Field(default=None, description="column that grows on every change")
+    null_cursor: Literal["always", "refuse"] = Field(
+        default="always", description="rows whose cursor is NULL: `always` read them on every "
+        "run (the diff skips unchanged ones); `refuse` stop the run while there are any")
     primary_key: list[str] = Field(min_length=1)
     page_size: int = Field(default=1000, gt=0, le=100_000)
 

@@ -14,35 +14,16 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Callable, Sequence
-from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, ClassVar
 
 import sqlalchemy as sa
 
+from connectors.sql.dialects import TABLE_OPTIONS, column_type, driver_values, upsert
 from connectors.sql.settings import TableSinkOptions
 from connectors.sql.verify import verify_sink
 from hub.connector import Record, Sink, WriteMode, WriteResult
 from hub.errors import ConfigError
-from hub.store.upsert import upsert
-
-
-def _column_type(value: Any) -> sa.types.TypeEngine[Any]:
-    if isinstance(value, bool):
-        return sa.Boolean()
-    if isinstance(value, int):
-        return sa.BigInteger()
-    if isinstance(value, float):
-        return sa.Float()
-    if isinstance(value, Decimal):
-        return sa.Numeric(18, 4)
-    if isinstance(value, datetime):
-        return sa.DateTime(timezone=True)
-    if isinstance(value, date):
-        return sa.Date()
-    if isinstance(value, dict | list):
-        return sa.JSON()
-    return sa.Text()
 
 
 class TableSink(Sink):
@@ -83,14 +64,13 @@ class TableSink(Sink):
             self._table = table
             return table
 
-    @staticmethod
-    def _column_types(rows: Sequence[Record]) -> dict[str, sa.types.TypeEngine[Any]]:
+    def _column_types(self, rows: Sequence[Record]) -> dict[str, sa.types.TypeEngine[Any]]:
         """Each column any row carries, typed by its first non-null value."""
         types: dict[str, sa.types.TypeEngine[Any]] = {}
         for row in rows:
             for name, value in row.items():
                 if name not in types or (value is not None and isinstance(types[name], sa.Text)):
-                    types[name] = _column_type(value) if value is not None else sa.Text()
+                    types[name] = column_type(value, key=name in self.options.key)
         return types
 
     def _new_columns(self, table: sa.Table, rows: Sequence[Record]) -> list[str]:
@@ -101,7 +81,8 @@ class TableSink(Sink):
     def _create(self, rows: Sequence[Record]) -> None:
         columns = [sa.Column(k, t, primary_key=k in self.options.key)
                    for k, t in self._column_types(rows).items()]
-        sa.Table(self.name, sa.MetaData(), *columns).create(self.engine, checkfirst=True)
+        table = sa.Table(self.name, sa.MetaData(), *columns, **TABLE_OPTIONS)
+        table.create(self.engine, checkfirst=True)
 
     def _widen(self, table: sa.Table, rows: Sequence[Record]) -> None:
         """Add the columns new rows bring (created nullable: older rows have no value)."""
@@ -125,7 +106,8 @@ class TableSink(Sink):
         if not records:
             return []
         table = self._resolve(records)
-        records = _typed_keys(records, _key_types(table, self.options.key))
+        records = driver_values(self.engine.dialect,
+                                _typed_keys(records, _key_types(table, self.options.key)))
         key_cols = [table.c[k] for k in self.options.key]
         keys = [tuple(r.get(k) for k in self.options.key) for r in records]
         with self.engine.begin() as conn:
@@ -218,7 +200,8 @@ class TableSink(Sink):
             conn.execute(stmt, [{**{c: v for c, v in r.items() if c not in self.options.key},
                                  **{f"key_{k}": r[k] for k in self.options.key}} for r in rows])
         else:
-            upsert(conn, table, rows, update=None if mode is not WriteMode.CREATE else [])
+            upsert(conn, table, rows, self.options.key,
+                   update=None if mode is not WriteMode.CREATE else [])
 
     def _apply_one(self, conn: sa.Connection, table: sa.Table, row: Record,
                    mode: WriteMode) -> WriteResult | None:

@@ -3,11 +3,11 @@ so they are kept as raw mappings here and validated against each connector's own
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import sqlalchemy as sa
 from croniter import croniter
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PositiveInt, field_validator
 
 from hub.connector import WriteMode
 
@@ -67,6 +67,8 @@ class Pipeline(Strict):
     mapping: str | None = Field(default=None, description="mapping file, relative to hub.yaml")
     schedule: str | None = None
     description: str | None = None
+    # None: the destination connector's choice (see hub.engine.breaker)
+    stop_after_failing_batches: PositiveInt | Literal["never"] | None = None
 
     _cron = field_validator("schedule")(_valid_cron)
 

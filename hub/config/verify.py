@@ -53,8 +53,9 @@ async def verify_endpoints(doc: YamlDocument, name: str, pipeline: Pipeline, str
         except ConfigError as exc:
             found.problems += _located(doc, where, exc)
         except HubError as exc:
-            found.failures.append(f"connection {connection!r} ({end} of pipeline {name!r}): "
-                                  f"{exc}")
+            named = f"connection {connection!r}"
+            found.failures.append(str(exc) if str(exc).startswith(named)  # named already
+                                  else f"{named} ({end} of pipeline {name!r}): {exc}")
     return found
 
 

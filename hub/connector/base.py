@@ -136,6 +136,12 @@ class Connector(ABC, Generic[S]):
     #: names a person may use as `stream:`/`object:`; "*" means any table or object name
     stream_names: ClassVar[Sequence[str]] = ()
     sink_names: ClassVar[Sequence[str]] = ()
+    #: failing batches in a row (batches still refused with a transient error once the
+    #: engine's retries are spent) that mean this system is down and stop the run; fewer are
+    #: dead-lettered and the run goes on. 1 stops at the first and dead-letters none: the
+    #: safe choice where a failure is nearly always an outage (a database). None never stops.
+    #: A pipeline's `stop_after_failing_batches` overrides it; see hub.engine.breaker.
+    stop_after_failing_batches: ClassVar[int | None] = 1
 
     def __init__(self, settings: S, *, name: str | None = None) -> None:
         self.settings = settings

@@ -27,6 +27,7 @@ from typing import Any
 from hub.connector import Outcome, Record, WriteMode, WriteResult
 from hub.connector.jsonsafe import from_json, to_json
 from hub.engine import failpoints
+from hub.engine.breaker import Breaker
 from hub.engine.lease import OnWait, RunLease, lease_ttl_from_env, start_run
 from hub.engine.payload import key_string, key_tuple, payload_hash
 from hub.engine.plan import Plan
@@ -98,6 +99,7 @@ class SyncEngine:
         self.record_attempts = record_attempts  # for records a sink reports as retryable
         self.lease_ttl = lease_ttl or lease_ttl_from_env()
         self._leases: dict[int, RunLease] = {}  # run id → the lease it holds
+        self._breakers: dict[str, Breaker] = {}  # by pipeline: its current plan's breaker
 
     async def begin_run(self, pipeline: str, *, kind: str = "sync", cursor_from: Any = None,
                         wait: bool = False, on_wait: OnWait | None = None) -> int:
@@ -262,24 +264,45 @@ class SyncEngine:
                     outcome.dead("failed", item, res.error or "the destination refused it")
             pending = again
 
+    def _breaker(self, plan: Plan) -> Breaker:
+        """The breaker of this plan: one per run, as each run builds its own plan."""
+        breaker = self._breakers.get(plan.name)
+        if breaker is None or breaker.plan is not plan:
+            breaker = self._breakers[plan.name] = Breaker.for_plan(plan)
+        return breaker
+
     async def write_batches(self, plan: Plan, items: list[Staged]) -> list[WriteResult]:
+        """Write in sink-sized batches, a few at once. A batch still failing once its retries
+        are spent is dead-lettered, or stops the run when the breaker trips (see breaker)."""
         size = max(1, plan.sink.batch_size)
         batches = [items[i:i + size] for i in range(0, len(items), size)]
         gate = asyncio.Semaphore(self.concurrency)
+        breaker = self._breaker(plan)
 
         async def one(batch: list[Staged]) -> list[WriteResult]:
             payloads = [s.payload for s in batch]
+            attempts = 0
+
+            async def write() -> list[WriteResult]:
+                nonlocal attempts
+                attempts += 1
+                return await plan.sink.write(payloads, plan.mode)
+
             try:
                 async with gate:
-                    results = await retry_call(plan.sink.write, payloads, plan.mode,
-                                               policy=self.retry)
+                    results = await retry_call(write, policy=self.retry)
+            except TransientError as exc:
+                reason = breaker.failing(exc, attempts)  # raises when the vendor is down
+                return [WriteResult.failed(reason) for _ in batch]
             except RecordError as exc:
+                breaker.answered()
                 # the destination refused the whole batch for a bad record: halve until the
                 # bad ones stand alone, so the others are still written
                 if len(batch) == 1:
                     return [WriteResult.failed(str(exc))]
                 half = len(batch) // 2
                 return [*await one(batch[:half]), *await one(batch[half:])]
+            breaker.answered()
             failpoints.reach("after_batch")
             if len(results) != len(batch):
                 raise TransientError(f"sink {plan.sink.name!r} returned {len(results)} results "

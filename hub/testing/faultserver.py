@@ -4,8 +4,9 @@
 and body, a delay past the client's timeout, a connection closed or reset before any answer,
 a truncated body, or an answer built from the request (e.g. `partial_batch`, which fails some
 records of a batch). It can also enforce a sliding-window rate limit like a vendor does and
-report it in headers. `run_fault_server` serves it with uvicorn on 127.0.0.1, on a free port,
-in a background thread, and stops it on exit:
+report it in headers, and hold a burst of requests until all have arrived, so that a test of
+that limit exceeds it whatever the machine's speed. `run_fault_server` serves it with uvicorn
+on 127.0.0.1, on a free port, in a background thread, and stops it on exit:
 
     with run_fault_server() as server:
         server.app.script("/contacts", Step(503), Step(200, json={"ok": True}))
@@ -118,6 +119,31 @@ class _Window:
         return {}
 
 
+@dataclass
+class _Burst:
+    """The next `size` requests, held until the last arrives, then judged at its instant."""
+
+    size: int
+    arrivals: list[float] = field(default_factory=list)
+    complete: asyncio.Event = field(default_factory=asyncio.Event)
+
+    @property
+    def full(self) -> bool:
+        return len(self.arrivals) >= self.size
+
+    def join(self, now: float) -> None:
+        self.arrivals.append(now)
+        if self.full:
+            self.complete.set()
+
+    async def wait(self, patience: float) -> float:
+        """The instant the burst completed (its last arrival). `patience` only keeps a test
+        whose burst never fills from hanging: it fails on its own assertions instead."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.complete.wait(), patience)
+        return max(self.arrivals)
+
+
 class FaultApp:
     """An ASGI app that answers from per-path scripts and records every request it saw."""
 
@@ -126,6 +152,8 @@ class FaultApp:
         self._scripts: dict[str, list[Step]] = {}
         self._requests: list[Seen] = []
         self._window: _Window | None = None
+        self._burst: _Burst | None = None
+        self._patience = 60.0
         self.rejected = 0  # requests refused by the enforced rate limit
         # Set by the server that runs the app: drops the connection of a request's scope.
         self.abort_connection: Callable[[Scope, bool], bool] | None = None
@@ -140,12 +168,22 @@ class FaultApp:
         with self._lock:
             self._window = _Window(limit, per, headers)
 
+    def burst(self, size: int, patience: float = 60.0) -> None:
+        """Hold the next `size` requests until all have arrived, then answer them together,
+        judged by the rate limit at one instant: a burst of `size` whatever the client's
+        speed, so `enforce_rate` with a lower limit always refuses `size - limit` of them."""
+        with self._lock:
+            self._burst = _Burst(size)
+            self._patience = patience
+
     def reset(self) -> None:
-        """Forget scripts, recorded requests and the enforced limit (to reuse one server)."""
+        """Forget scripts, recorded requests, the enforced limit and any burst (to reuse one
+        server)."""
         with self._lock:
             self._scripts.clear()
             self._requests.clear()
             self._window = None
+            self._burst = None
             self.rejected = 0
 
     def requests(self, path: str | None = None) -> list[Seen]:
@@ -158,7 +196,12 @@ class FaultApp:
         seen = await self._receive(scope, receive)
         with self._lock:
             self._requests.append(seen)
-            refused, extra = self._check_rate(seen.at)
+            burst = self._burst if self._burst is not None and not self._burst.full else None
+            if burst is not None:
+                burst.join(seen.at)
+        now = seen.at if burst is None else await burst.wait(self._patience)
+        with self._lock:
+            refused, extra = self._check_rate(now)
             step = refused or self._next_step(seen.path)
         if step.respond is not None:
             step = step.respond(seen)
@@ -266,7 +309,7 @@ class FaultServer:
 
 
 @contextlib.contextmanager
-def serve_asgi(app: ASGIApp, *, start_timeout: float = 5.0) -> Iterator[uvicorn.Server]:
+def serve_asgi(app: ASGIApp, *, start_timeout: float = 30.0) -> Iterator[uvicorn.Server]:
     """Serve any ASGI app on 127.0.0.1 at a free port in a background thread; stop on exit."""
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.bind(("127.0.0.1", 0))

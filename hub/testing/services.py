@@ -1,4 +1,5 @@
-"""The real services tests use (PostgreSQL, RabbitMQ, Redis, NATS): probe, skip or fail.
+"""The real services tests use (PostgreSQL, MariaDB, RabbitMQ, Redis, NATS): probe, skip or
+fail.
 
 A test that needs a service skips with a reason when it is absent, unless
 HUB_REQUIRE_SERVICES=1 (CI), which turns the absence into a failure.
@@ -14,6 +15,7 @@ import pytest
 
 DEFAULT_URLS = {
     "postgres": "postgresql+psycopg://postgres@127.0.0.1:5432/test",
+    "mariadb": "mysql+pymysql://root@127.0.0.1:3306/test",
     "rabbitmq": "amqp://guest:guest@127.0.0.1:5672/",
     "redis": "redis://127.0.0.1:6379/0",
     "nats": "nats://127.0.0.1:4222",

@@ -1,12 +1,20 @@
-"""Fixtures for the engine tests: a throwaway hub on either backend."""
+"""Fixtures for the engine tests: a throwaway hub on either backend, and the loopback CRM
+behind the fault server that the fault tests send it to."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+import hub.plugin.host
+from hub.plugin.host import PluginHost
+from hub.testing.faultserver import FaultServer, run_fault_server
+from tests.engine import http_connector
+from tests.engine.http_connector import FakeCrm
 from tests.engine.hubproject import Project, make_project
+from tests.engine.loopback import loopback_project
 
 
 @pytest.fixture(autouse=True)
@@ -26,3 +34,29 @@ def project(request: pytest.FixtureRequest, tmp_path: Path) -> Project:
 @pytest.fixture
 def sqlite_project(tmp_path: Path) -> Project:
     return make_project(tmp_path, "sqlite")
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[FaultServer]:
+    with run_fault_server() as running:
+        yield running
+
+
+@pytest.fixture
+def host(monkeypatch: pytest.MonkeyPatch) -> PluginHost:
+    """The bundled plugins plus the loopback connector; the CLI uses it too."""
+    plugins = PluginHost(extra_plugins={"loopback": http_connector}).load()
+    monkeypatch.setattr(hub.plugin.host, "_default", plugins)
+    return plugins
+
+
+@pytest.fixture
+def crm() -> FakeCrm:
+    return FakeCrm()
+
+
+@pytest.fixture
+def api(sqlite_project: Project, server: FaultServer) -> Project:
+    """Customers from the shop to the fake CRM, in batches of five, pages of ten."""
+    server.app.reset()  # one server for the module: forget the last test's script and requests
+    return loopback_project(sqlite_project, server)

@@ -59,8 +59,8 @@ class Refusing(Sink):
 
 
 class SlowSecondBatch(Sink):
-    """The batch holding record "1" is refused outright; the others would be written a
-    moment later, unless cancelled first."""
+    """The batch holding record "1" is refused outright; the others would be written a minute
+    later (long after the run failed, however busy the machine), unless cancelled first."""
 
     name, batch_size = "people", 2
 
@@ -72,7 +72,7 @@ class SlowSecondBatch(Sink):
         if records[0]["id"] == "1":
             raise PermanentError("the vendor closed the account")
         try:
-            await asyncio.sleep(5)
+            await asyncio.sleep(60)
         except asyncio.CancelledError:
             self.cancelled = True
             raise

@@ -88,6 +88,7 @@ class LoopbackConnector(Connector[LoopbackSettings]):
     settings_model = LoopbackSettings
     description = "test connector: batches posted to a loopback fault server"
     sink_names: ClassVar[tuple[str, ...]] = ("*",)
+    stop_after_failing_batches: ClassVar[int | None] = 3  # as HubSpot's
 
     def sink(self, name: str, options: Mapping[str, Any] | None = None) -> LoopbackSink:
         return LoopbackSink(self.settings, name,
@@ -105,10 +106,12 @@ def hub_register_connectors(register: ConnectorRegistry) -> None:
 @dataclass
 class FakeCrm:
     """Answers batch posts: keeps accepted records by id, refuses those in `refuse` with
-    their reason (a 207 naming them), and fails those in `flaky` once, retryably."""
+    their reason (a 207 naming them), fails those in `flaky` once, retryably, and answers
+    503 to every batch holding one of `choke_on` (a record the vendor's side crashes on)."""
 
     refuse: dict[str, str] = field(default_factory=dict)
     flaky: set[str] = field(default_factory=set)
+    choke_on: set[str] = field(default_factory=set)
     accepted: dict[str, dict[str, Any]] = field(default_factory=dict)
     writes: list[str] = field(default_factory=list)  # ids in the order they were accepted
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -117,6 +120,8 @@ class FakeCrm:
         items = seen.json()["inputs"]
         errors: list[dict[str, Any]] = []
         with self._lock:
+            if self.choke_on.intersection(str(item["id"]) for item in items):
+                return Step(503, json={"message": "Service Unavailable"})
             for index, item in enumerate(items):
                 key = str(item["id"])
                 if key in self.refuse:

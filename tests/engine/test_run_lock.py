@@ -42,7 +42,9 @@ def process_state(pid: int) -> str:
 def frozen_run(project: Project) -> Iterator[subprocess.Popen[str]]:
     """`hub sync customers` stopped by SIGSTOP after its second page committed."""
     env = {k: v for k, v in os.environ.items() if k not in ("HUB_DATABASE_URL", "HUB_CONFIG")}
-    env |= {"HUB_FAILPOINT": "after_commit:2:stop", "COLUMNS": "200"}
+    # a lease of an hour: however slow the machine, the frozen run is never taken for dead
+    env |= {"HUB_FAILPOINT": "after_commit:2:stop", "COLUMNS": "200",
+            "HUB_RUN_LEASE_SECONDS": "3600"}
     first = subprocess.Popen([sys.executable, "-m", "hub", "--config", str(project.config),
                               "sync", "customers"], cwd=project.root, env=env, text=True,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)

@@ -142,8 +142,8 @@ async def test_concurrent_401s_share_one_refresh(server: FaultServer) -> None:
     issued: list[OAuth2Token] = []
     async with build_client(server.url, oauth(server, issued, access_token="old")) as client:
         responses = await asyncio.wait_for(
-            asyncio.gather(*(request_with_policy(client, "GET", "/me") for _ in range(5))), 5
-        )
+            asyncio.gather(*(request_with_policy(client, "GET", "/me") for _ in range(5))), 60
+        )  # the timeout only keeps a deadlock from hanging the suite
     assert [r.status_code for r in responses] == [200] * 5
     assert len(server.app.requests("/oauth/token")) == 1
     assert len(issued) == 1

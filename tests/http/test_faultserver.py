@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Iterator
 
@@ -67,7 +68,9 @@ def test_connection_faults(
 
 
 def test_delay_past_the_client_timeout(running: FaultServer, client: httpx.Client) -> None:
-    running.app.script("/p", Step(delay=3.0))
+    # the server stops waiting as soon as the client hangs up, so a long delay costs nothing
+    # and no stall of the machine can outlast it
+    running.app.script("/p", Step(delay=60.0))
     with pytest.raises(httpx.ReadTimeout):
         client.get("/p", timeout=0.1)
 
@@ -87,14 +90,34 @@ def test_partial_batch_fails_only_the_bad_records(
 
 
 def test_enforced_rate_refuses_with_retry_after(running: FaultServer, client: httpx.Client) -> None:
-    running.app.enforce_rate(2, 0.5, headers="hubspot")
+    # a window far longer than three requests can take, even on a busy machine
+    running.app.enforce_rate(2, 60, headers="hubspot")
     running.app.script("/p", Step(200))
     first, second, third = (client.get("/p") for _ in range(3))
     assert [first.status_code, second.status_code, third.status_code] == [200, 200, 429]
     assert second.headers["x-hubspot-ratelimit-remaining"] == "0"
-    assert second.headers["x-hubspot-ratelimit-interval-milliseconds"] == "500"
-    assert 0 < float(third.headers["retry-after"]) <= 0.5
+    assert second.headers["x-hubspot-ratelimit-interval-milliseconds"] == "60000"
+    assert 0 < float(third.headers["retry-after"]) <= 60
     assert running.app.rejected == 1
+
+
+async def test_a_burst_exceeds_the_limit_whatever_the_machines_speed(
+    running: FaultServer,
+) -> None:
+    running.app.reset()
+    # a window of a millisecond: requests sent one by one would never share it, but the
+    # burst's are all judged at the instant the last of them arrives
+    running.app.enforce_rate(1, 0.001)
+    running.app.burst(3)
+    running.app.script("/p", Step(200))
+    async with httpx.AsyncClient(base_url=running.url, timeout=30) as client:
+        answers = await asyncio.gather(*(client.get("/p") for _ in range(3)))
+        assert sorted(a.status_code for a in answers) == [200, 429, 429]
+        assert running.app.rejected == 2
+        # the burst is spent: the next request is answered at once (held, it would wait out
+        # the server's 60 s patience, past this client's timeout)
+        await client.get("/p")
+    assert len(running.app.requests("/p")) == 4
 
 
 def test_the_server_is_gone_after_the_block() -> None:

@@ -118,7 +118,7 @@ async def test_two_tasks_with_one_credential_share_the_budget() -> None:
                 await asyncio.sleep(0)
                 released.append(time.monotonic())
 
-    await asyncio.wait_for(asyncio.gather(pipeline(), pipeline()), timeout=5)
+    await asyncio.wait_for(asyncio.gather(pipeline(), pipeline()), timeout=60)  # hang guard
     granted.sort()
     assert granted[2] >= min(released) + 0.3  # four requests did not fit one 2-per-window
 
@@ -155,7 +155,7 @@ def test_threads_share_the_limiter_through_acquire_sync() -> None:
 
     with ThreadPoolExecutor(max_workers=4) as pool:
         for future in [pool.submit(sdk_call) for _ in range(4)]:
-            future.result(timeout=5)
+            future.result(timeout=60)  # a hang guard only
     starts = sorted(start for start, _ in spans)
     first_end = min(end for _, end in spans)
     assert starts[2] >= first_end + 0.3
@@ -163,23 +163,29 @@ def test_threads_share_the_limiter_through_acquire_sync() -> None:
 
 async def test_a_thread_release_wakes_an_async_waiter() -> None:
     limiter = RateLimiter(Rate(1, 0.2))
-    holding = threading.Event()
+    holding, let_go = threading.Event(), threading.Event()
     released_at: list[float] = []
 
     def hold() -> None:
         with limiter.acquire_sync():
             holding.set()
-            time.sleep(0.1)
+            let_go.wait(60)  # holds the slot until the test has checked it is held
             released_at.append(time.monotonic())
+
+    async def take_slot() -> float:
+        async with limiter.acquire():
+            return time.monotonic()
 
     thread = threading.Thread(target=hold)
     thread.start()
-    assert await asyncio.to_thread(holding.wait, 5)
+    assert await asyncio.to_thread(holding.wait, 60)
     assert limiter.wait_time() == math.inf
-    async with asyncio.timeout(5):
-        async with limiter.acquire():
-            granted = time.monotonic()
-    thread.join(5)
+    waiter = asyncio.ensure_future(take_slot())
+    await asyncio.sleep(0)  # the waiter's first step runs: it now waits for a wake-up
+    let_go.set()
+    async with asyncio.timeout(60):  # a hang guard only
+        granted = await waiter
+    thread.join(60)
     assert granted >= released_at[0] + 0.2
 
 

@@ -59,7 +59,7 @@ def test_a_ui_edit_is_posted_as_a_signed_property_change(
 
     sandbox.state.modify("contacts", contact.id, {"firstname": "Marie", "city": "Paris"})
 
-    assert sandbox.state.webhooks.wait_idle(timeout=10)
+    assert sandbox.state.webhooks.wait_idle(timeout=60)
     (request,) = webhook_receiver.requests
     _verify(sandbox, webhook_receiver, request)
     (event,) = _events(request)
@@ -97,7 +97,7 @@ def test_api_writes_are_batched_into_signed_event_arrays(
         )
     )
 
-    assert sandbox.state.webhooks.wait_idle(timeout=10)
+    assert sandbox.state.webhooks.wait_idle(timeout=60)
     events = [event for request in webhook_receiver.requests for event in _events(request)]
     for request in webhook_receiver.requests:
         _verify(sandbox, webhook_receiver, request)
@@ -121,7 +121,7 @@ def test_a_failed_delivery_is_retried_and_freshly_signed(
 
     company = sandbox.state.create("companies", {"name": "Retry Ltd"})
 
-    assert sandbox.state.webhooks.wait_idle(timeout=10)
+    assert sandbox.state.webhooks.wait_idle(timeout=60)
     assert [a.status_code for a in sandbox.state.webhooks.attempts] == [500, 500, 204]
     attempts = [_events(request)[0] for request in webhook_receiver.requests]
     assert [event["attemptNumber"] for event in attempts] == [0, 1, 2]
@@ -144,7 +144,7 @@ def test_a_delivery_is_abandoned_after_the_last_attempt(
 
     sandbox.state.create("deals", {"dealname": "Lost"})
 
-    assert sandbox.state.webhooks.wait_idle(timeout=10)
+    assert sandbox.state.webhooks.wait_idle(timeout=60)
     assert len(webhook_receiver.requests) == 3
     assert sandbox.state.webhooks.abandoned_events == 1
     assert sandbox.state.webhooks.delivered_events == 0
@@ -158,7 +158,7 @@ def test_a_receiver_refuses_tampered_and_stale_deliveries(
     )
     contact = sandbox.state.create("contacts", {"email": "gone@example.com"})
     sandbox.state.archive("contacts", contact.id)
-    assert sandbox.state.webhooks.wait_idle(timeout=10)
+    assert sandbox.state.webhooks.wait_idle(timeout=60)
     (request,) = webhook_receiver.requests
     sent_at = int(request.headers["x-hubspot-request-timestamp"]) / 1000
 

@@ -18,8 +18,8 @@ T0 = datetime(2025, 1, 1, tzinfo=UTC)
 
 
 @pytest.fixture
-def db(store_url: str) -> Iterator[SqlConnector]:
-    connector = SqlConnector(SqlSettings(url=store_url))
+def db(sql_url: str) -> Iterator[SqlConnector]:
+    connector = SqlConnector(SqlSettings(url=sql_url))
     with connector.engine.begin() as conn:
         conn.execute(sa.text(
             "CREATE TABLE people (id INTEGER PRIMARY KEY, email VARCHAR(100) NOT NULL, "
