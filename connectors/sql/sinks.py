@@ -21,6 +21,7 @@ import sqlalchemy as sa
 
 from connectors.sql.dialects import TABLE_OPTIONS, column_type, driver_values, upsert
 from connectors.sql.settings import TableSinkOptions
+from connectors.sql.verify import verify_sink
 from hub.connector import Record, Sink, WriteMode, WriteResult
 from hub.errors import ConfigError
 
@@ -38,6 +39,9 @@ class TableSink(Sink):
         self.batch_size = options.batch_size
         self._table: sa.Table | None = None
         self._lock = threading.Lock()
+
+    async def verify(self) -> None:
+        await verify_sink(self)
 
     def _resolve(self, rows: Sequence[Record]) -> sa.Table:
         """The table, reflected once; with `create`, made or widened to fit `rows`."""

@@ -22,6 +22,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from connectors.sql.settings import TableStreamOptions
+from connectors.sql.verify import verify_stream
 from hub.connector import Record, Stream
 from hub.connector.jsonsafe import from_json, to_json
 from hub.errors import ConfigError
@@ -84,6 +85,9 @@ class TableStream(Stream):
                 known = ", ".join(source.c.keys())
                 raise ConfigError(f"stream {self.name!r}: no column {name!r} (columns: {known})")
         return columns
+
+    async def verify(self) -> None:
+        await verify_stream(self)
 
     def checkpoint(self, record: Record) -> dict[str, Any]:
         if not isinstance(record, Row):

@@ -2,26 +2,57 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 from pydantic import BaseModel, SecretStr
 from rich.syntax import Syntax
 
-from hub.cli.app import Context, app, console
-from hub.config import REDACTED, redact
+from hub.cli.app import Context, app, console, errors
+from hub.cli.check import verify_pipelines
+from hub.config import REDACTED, LoadedConfig, redact
+from hub.config.verify import Verification
+from hub.engine.plan import pipeline_mapping
+from hub.errors import ConfigError, Problem
 
 config_app = typer.Typer(help="Check and show hub.yaml.", no_args_is_help=True)
 app.add_typer(config_app, name="config")
 
 
 @config_app.command("check")
-def check(ctx: typer.Context) -> None:
-    """Validate hub.yaml: schema, secrets, connections, pipelines and schedules."""
-    loaded = ctx.ensure_object(Context).config()
+def check(ctx: typer.Context, connect: Annotated[bool, typer.Option(
+        "--connect", help="also check, in the live systems, that the tables and columns each "
+                          "pipeline names exist")] = False) -> None:
+    """Validate hub.yaml (schema, secrets, connections, pipelines, schedules) and every mapping
+    a pipeline names, as `hub sync` would load them."""
+    context = ctx.ensure_object(Context)
+    loaded = context.config()
+    found = Verification(_mapping_problems(loaded))
+    if connect:
+        for verified in verify_pipelines(context, loaded.config.pipelines).values():
+            found.extend(verified)
+    for failure in found.failures:
+        errors.print(f"error: {failure}", markup=False, highlight=False)
+    if found.problems:
+        raise ConfigError(f"{loaded.path} has {len(found.problems)} problem(s)", found.problems)
+    if found.failures:
+        raise typer.Exit(1)
     c = loaded.config
     console.print(f"{loaded.path}: ok — {len(c.connections)} connection(s), "
-                  f"{len(c.pipelines)} pipeline(s), {len(c.schedules)} schedule(s)")
+                  f"{len(c.pipelines)} pipeline(s), {len(c.schedules)} schedule(s)"
+                  + ("; their tables and columns exist" if connect else ""))
+
+
+def _mapping_problems(loaded: LoadedConfig) -> list[Problem]:
+    """Every problem of every mapping the pipelines name (a file shared is reported once)."""
+    problems: list[Problem] = []
+    for pipeline in loaded.config.pipelines.values():
+        try:
+            pipeline_mapping(loaded, pipeline)
+        except ConfigError as exc:
+            located = exc.problems or (Problem(str(pipeline.mapping), None, None, "", str(exc)),)
+            problems += [p for p in located if p not in problems]
+    return problems
 
 
 @config_app.command("show")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from hub.cli.app import Context, app, console
+from hub.cli.app import Context, app, console, store_failures
 from hub.store import StateStore
 from hub.store.database import current_revision, head_revision
 
@@ -12,21 +12,16 @@ db_app = typer.Typer(help="The state store's schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 
 
-def _url(ctx: typer.Context) -> str:
-    context = ctx.ensure_object(Context)
-    settings = context.settings()
-    configured = context.config().config.store.url if settings.config_path.is_file() else None
-    return settings.store_url(configured)
-
-
 @db_app.command("upgrade")
 def upgrade(ctx: typer.Context) -> None:
     """Create or migrate the state store to the current schema."""
-    store = StateStore(_url(ctx))
+    url = ctx.ensure_object(Context).store_url()
+    store = StateStore(url)
     try:
-        before = current_revision(store.engine)
-        store.upgrade()
-        after = current_revision(store.engine)
+        with store_failures(url):
+            before = current_revision(store.engine)
+            store.upgrade()
+            after = current_revision(store.engine)
     finally:
         store.close()
     if before == after:
@@ -38,8 +33,11 @@ def upgrade(ctx: typer.Context) -> None:
 @db_app.command("current")
 def current(ctx: typer.Context) -> None:
     """Print the schema revision of the state store and the newest one available."""
-    store = StateStore(_url(ctx))
+    url = ctx.ensure_object(Context).store_url()
+    store = StateStore(url)
     try:
-        console.print(f"{current_revision(store.engine) or 'empty'} (head: {head_revision()})")
+        with store_failures(url):
+            revision = current_revision(store.engine)
+        console.print(f"{revision or 'empty'} (head: {head_revision()})")
     finally:
         store.close()

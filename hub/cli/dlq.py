@@ -11,6 +11,7 @@ from rich.table import Table
 
 from hub.cli.app import Context, app, console
 from hub.engine import Plan, ReplayResult, SyncEngine, build_plan, replay
+from hub.errors import ConfigError
 
 dlq_app = typer.Typer(help="Records that could not be written, kept with the reason.",
                       no_args_is_help=True)
@@ -48,8 +49,7 @@ def show(ctx: typer.Context, letter: Annotated[int, typer.Argument()]) -> None:
     finally:
         store.close()
     if not found:
-        console.print(f"no dead letter {letter}")
-        raise typer.Exit(2)
+        raise ConfigError(f"no dead letter {letter}")
     d = found[0]
     console.print(f"[bold]#{d.id}[/] {d.pipeline} · {d.kind} · {d.status} · "
                   f"{d.attempts} attempt(s) · {d.created_at:%Y-%m-%d %H:%M:%S}")
@@ -85,6 +85,7 @@ def replay_letters(
 
 async def _replay(engine: SyncEngine, plan: Plan, ids: list[int] | None) -> ReplayResult:
     try:
+        await plan.verify()  # a missing table or column is refused before a run is recorded
         return await replay(engine, plan, ids)
     finally:
         await plan.aclose()  # in the loop the connectors' clients were made in
@@ -99,12 +100,10 @@ def discard(
                    ] = False,
 ) -> None:
     """Close letters without writing them (they stay listed as discarded)."""
+    if not ids and not yes:
+        raise ConfigError(f"give letter ids, or --yes to discard every open letter of {pipeline!r}")
     store = ctx.ensure_object(Context).store()
     try:
-        if not ids and not yes:
-            console.print("give letter ids, or --yes to discard every open letter of "
-                          f"{pipeline!r}")
-            raise typer.Exit(2)
         chosen = [d.id for d in store.dead_letters(pipeline, ids=ids or None)]
         with store.transaction() as tx:
             count = tx.set_dead_letter_status(chosen, "discarded")

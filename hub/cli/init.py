@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from hub.cli.app import app, console
+from hub.errors import ConfigError
 
 HUB_YAML = """\
 # Marketing Hub configuration. `hub config check` validates it; `hub config show` prints it
@@ -63,8 +64,7 @@ def init(
     existing = [p for p in files if p.exists()]
     if existing and not force:
         names = ", ".join(str(p) for p in existing)
-        console.print(f"not overwriting {names} (use --force)")
-        raise typer.Exit(2)
+        raise ConfigError(f"not overwriting {names} (use --force)")
     for path, text in files.items():
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")

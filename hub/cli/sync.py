@@ -51,6 +51,7 @@ def sync(
 
 async def _run(engine: SyncEngine, plan: Plan, **options: bool) -> RunResult:
     try:
+        await plan.verify()  # a missing table or column is refused before a run is recorded
         return await _run_with_progress(engine, plan, **options)
     finally:
         await plan.aclose()  # in the loop the connectors' clients were made in

@@ -52,8 +52,10 @@ def load_config(path: str | Path | None = None, *, host: PluginHost | None = Non
     settings = settings or HubSettings.from_env(path)
     host = host or default_host()
     doc = load_yaml(settings.config_path)
-    if doc.data is None:
-        doc.data = {}
+    if doc.data is None:  # empty, or only comments: almost surely the wrong file
+        raise ConfigError(f"{doc.file} is empty", [Problem(
+            doc.file, 1, 1, "", "the file is empty: give at least `version: 1` and a "
+            "connection (`hub init` writes a working example)")])
     problems = resolve_references(doc, settings.config_path.resolve().parent)
     try:
         config = validate(doc, HubConfig)
@@ -80,8 +82,12 @@ def _check_connections(loaded: LoadedConfig) -> list[Problem]:
     if (STORE_CONNECTION not in loaded.config.connections
             and STORE_CONNECTION in loaded.host.connectors):
         model = loaded.host.connectors.get(STORE_CONNECTION).settings_model
-        loaded.settings[STORE_CONNECTION] = model.model_validate(
-            {"url": loaded.store_url, "tenant": loaded.config.tenant})
+        try:
+            loaded.settings[STORE_CONNECTION] = model.model_validate(
+                {"url": loaded.store_url, "tenant": loaded.config.tenant})
+        except ValidationError as exc:  # a bad store.url is refused by the schema already
+            problems += [Problem("HUB_DATABASE_URL", None, None, "", p.message)
+                         for p in problems_from(doc, exc)]
     for name, conn in loaded.config.connections.items():
         if conn.connector not in loaded.host.connectors:
             known = ", ".join(loaded.host.connectors) or "none"
@@ -107,8 +113,9 @@ def _check_pipelines(loaded: LoadedConfig) -> list[Problem]:
         for end, conn in ends:
             if conn not in loaded.settings:
                 missing = True
-                if conn in loaded.config.connections:
-                    continue  # already reported as a broken connection
+                if conn in loaded.config.connections or (
+                        conn == STORE_CONNECTION and "sql" in loaded.host.connectors):
+                    continue  # already reported as a broken connection (or store URL)
                 known = ", ".join(sorted(loaded.settings)) or "none"
                 problems.append(doc.problem(("pipelines", name, end, "connection"),
                                             f"no connection named {conn!r} (defined: {known})"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+import sqlalchemy as sa
 from croniter import croniter
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt, field_validator
 
@@ -83,6 +84,17 @@ class Schedule(Strict):
 
 class StoreConfig(Strict):
     url: str | None = Field(default=None, description="SQLAlchemy URL of the state store")
+
+    @field_validator("url")
+    @classmethod
+    def _is_url(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                sa.make_url(value)
+            except sa.exc.ArgumentError:
+                raise ValueError("not a SQLAlchemy URL (expected dialect+driver://…, e.g. "
+                                 "postgresql+psycopg://hub@localhost/hub)") from None
+        return value
 
 
 class HubConfig(Strict):

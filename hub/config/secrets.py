@@ -64,6 +64,8 @@ def _read_file(ref: str, base_dir: Path) -> str | Problem:
         return path.read_text(encoding="utf-8").strip()
     except OSError as exc:
         return Problem("", None, None, "", f"secret file {ref!r} cannot be read: {exc.strerror}")
+    except UnicodeDecodeError:
+        return Problem("", None, None, "", f"secret file {ref!r} is not UTF-8 text")
 
 
 def redact(text: str) -> str:

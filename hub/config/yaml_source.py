@@ -78,10 +78,7 @@ def load_yaml(path: str | Path, text: str | None = None, *,
     """Parse a YAML file (or `text` attributed to it); syntax errors and duplicate keys raise."""
     name = display or str(path)
     if text is None:
-        try:
-            text = Path(path).read_text(encoding="utf-8")
-        except OSError as exc:
-            raise ConfigError(f"cannot read {name}: {exc.strerror or exc}") from exc
+        text = read_text(path, name)
     try:
         root = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
@@ -91,12 +88,41 @@ def load_yaml(path: str | Path, text: str | None = None, *,
         raise ConfigError(
             f"{name} is not valid YAML", [Problem(name, line, col, "", f"YAML syntax: {reason}")]
         ) from None
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow (a control code)
+        line, col = _position(text, exc.position)
+        code = exc.character if isinstance(exc.character, int) else ord(exc.character)
+        raise ConfigError(f"{name} is not valid YAML", [Problem(
+            name, line, col, "", f"{exc.reason} (U+{code:04X})")]) from None
     doc = YamlDocument(name, None)
     problems: list[Problem] = []
     doc.data = _construct(root, (), doc, problems) if root is not None else None
     if problems:
         raise ConfigError(f"{name} has {len(problems)} problem(s)", problems)
     return doc
+
+
+def read_text(path: str | Path, name: str) -> str:
+    """A file a person wrote, as text; unreadable or not UTF-8 is a located ConfigError."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"cannot read {name}: {exc.strerror or exc}") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        before = data[:exc.start]
+        line = before.count(b"\n") + 1
+        # the column in characters, as an editor counts them, up to the first bad byte
+        col = len(before[before.rfind(b"\n") + 1:].decode("utf-8", errors="replace")) + 1
+        raise ConfigError(f"{name} is not UTF-8 text", [Problem(
+            name, line, col, "", f"not UTF-8: byte 0x{data[exc.start]:02x} cannot start or "
+            "continue a character here (save the file as UTF-8)")]) from None
+
+
+def _position(text: str, index: int) -> tuple[int, int]:
+    """1-based (line, column) of character `index` in `text`."""
+    before = text[:index]
+    return before.count("\n") + 1, index - (before.rfind("\n") + 1) + 1
 
 
 def _construct(node: yaml.Node, path: Path_, doc: YamlDocument, problems: list[Problem]) -> Any:

@@ -96,6 +96,17 @@ class Stream(ABC):
             "key": [record.get(k) for k in self.primary_key],
         }
 
+    async def verify(self) -> None:  # noqa: B027  (an optional hook: by default, no check)
+        """Check against the live system that what the options name exists.
+
+        Optional; the default checks nothing. `hub sync` calls it before a run starts, and
+        `hub config check --connect` and `hub check` for every pipeline. Raise `ConfigError`
+        for something that does not exist (a table, a column), with one `Problem` per fault
+        whose `file` is empty and whose `field` is the option at fault (`cursor`,
+        `primary_key[1]`), so the hub can point at it in hub.yaml; raise `HubError` when the
+        system cannot be asked at all (unreachable, login refused).
+        """
+
 
 class Sink(ABC):
     """A destination object. `write` returns one WriteResult per record, in order."""
@@ -111,6 +122,9 @@ class Sink(ABC):
     async def delete(self, keys: Sequence[tuple[Any, ...]]) -> list[WriteResult]:
         """Delete records by key (mirror mode); sinks that cannot delete leave this alone."""
         raise NotImplementedError(f"{type(self).__name__} cannot delete records")
+
+    async def verify(self) -> None:  # noqa: B027  (an optional hook: by default, no check)
+        """Check against the live system that the object and its key exist (`Stream.verify`)."""
 
 
 class Connector(ABC, Generic[S]):

@@ -7,7 +7,8 @@ from typing import Any, get_args
 
 from pydantic import BaseModel, PlainSerializer, ValidationError, WrapSerializer
 
-from hub.config import LoadedConfig, Pipeline
+from hub.config import LoadedConfig, Pipeline, YamlDocument
+from hub.config.verify import verify_endpoints
 from hub.connector import Connector, Record, Sink, Stream, WriteMode
 from hub.errors import ConfigError, RecordError, TenantMismatchError
 from hub.mapping import Mapping, load_mapping
@@ -24,6 +25,7 @@ class Plan:
     sink: Sink
     mapping: Mapping | None
     model: type[HubModel] | None
+    doc: YamlDocument | None = None  # the hub.yaml it came from, to locate refusals
 
     def __post_init__(self) -> None:
         # decided once per pipeline, not once per record: the record path reads these
@@ -87,6 +89,13 @@ class Plan:
             return {name: value for name, value in model.__dict__.items() if name in given}
         return model.model_dump(exclude_unset=True)
 
+    async def verify(self) -> None:
+        """Refuse, before a run is recorded, a pipeline whose tables or columns (whatever its
+        stream and sink name) do not exist in the live systems."""
+        doc = self.doc or YamlDocument("hub.yaml", {})
+        found = await verify_endpoints(doc, self.name, self.pipeline, self.stream, self.sink)
+        found.raise_for(f"pipeline {self.name!r}")
+
     async def aclose(self) -> None:
         await self.source.aclose()
         if self.destination is not self.source:
@@ -115,15 +124,20 @@ def build_plan(loaded: LoadedConfig, name: str) -> Plan:
     except KeyError:
         known = ", ".join(sorted(loaded.config.pipelines)) or "none"
         raise ConfigError(f"no pipeline named {name!r} (defined: {known})") from None
+    mapping = pipeline_mapping(loaded, pipeline)  # a bad mapping stops here, nothing opened
+    model = None
+    if mapping is not None and mapping.target.startswith("canonical."):
+        model = CANONICAL_MODELS[mapping.target.removeprefix("canonical.")]
     source = loaded.connector(pipeline.source.connection)
     destination = loaded.connector(pipeline.destination.connection)
     stream = source.stream(pipeline.source.stream, pipeline.source.options)
     sink = destination.sink(pipeline.destination.object, pipeline.destination.options)
-    mapping = None
-    if pipeline.mapping:
-        mapping = load_mapping(loaded.resolve(pipeline.mapping), transforms=loaded.host.transforms,
-                               target_fields=canonical_fields)
-    model = None
-    if mapping is not None and mapping.target.startswith("canonical."):
-        model = CANONICAL_MODELS[mapping.target.removeprefix("canonical.")]
-    return Plan(name, pipeline, source, stream, destination, sink, mapping, model)
+    return Plan(name, pipeline, source, stream, destination, sink, mapping, model, loaded.doc)
+
+
+def pipeline_mapping(loaded: LoadedConfig, pipeline: Pipeline) -> Mapping | None:
+    """The pipeline's mapping, loaded and compiled; `MappingError` lists every problem."""
+    if not pipeline.mapping:
+        return None
+    return load_mapping(loaded.resolve(pipeline.mapping), transforms=loaded.host.transforms,
+                        target_fields=canonical_fields)

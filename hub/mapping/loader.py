@@ -22,6 +22,7 @@ from hub.errors import ConfigError, MappingError, Problem
 from hub.mapping.compiler import Mapping, compile_mapping, liquid_filter_names, parse_template
 from hub.mapping.schema import FieldRule, MappingFile, TransformCall, argument_paths
 from hub.mapping.transforms import CHECK_ARGS, default_transforms
+from hub.model import CANONICAL_MODELS
 from hub.plugin.registry import TransformRegistry
 
 FieldNames = Callable[[str], Collection[str] | None]
@@ -107,8 +108,22 @@ def _check(doc: YamlDocument, transforms: TransformRegistry, target_fields: Fiel
         source = data.get("source")
         if source_fields is not None and isinstance(source, str):
             problems.extend(_check_source_paths(doc, field, rule, source, source_fields))
+    problems.extend(_check_canonical(doc, data))
     problems.extend(_check_names(doc, data, target_fields))
     return spec, problems
+
+
+def _check_canonical(doc: YamlDocument, data: dict[str, Any]) -> list[Problem]:
+    """`canonical.<Model>` must name a model the hub has, whoever else checks the fields."""
+    problems = []
+    for end in ("source", "target"):
+        value = data.get(end)
+        if isinstance(value, str) and value.startswith("canonical."):
+            model = value.removeprefix("canonical.")
+            if model not in CANONICAL_MODELS:
+                hint = _suggest(model, sorted(CANONICAL_MODELS))
+                problems.append(doc.problem((end,), f"no canonical model {model!r}{hint}"))
+    return problems
 
 
 def _plainer(problem: Problem) -> Problem:

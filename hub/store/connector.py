@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 import sqlalchemy as sa
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from hub.connector import CheckResult, Connector, ConnectorSettings
 from hub.errors import ConfigError
@@ -31,6 +31,15 @@ CANONICAL = tuple(sorted(name for name, table in t.metadata.tables.items()
 
 class StoreSettings(ConnectorSettings):
     url: str = Field(description="the state store's URL (set by the hub, not in hub.yaml)")
+
+    @field_validator("url")
+    @classmethod
+    def _is_url(cls, value: str) -> str:
+        try:
+            sa.make_url(value)
+        except sa.exc.ArgumentError:
+            raise ValueError("not a SQLAlchemy URL (expected dialect+driver://…)") from None
+        return value
 
 
 class StoreConnector(Connector[StoreSettings]):

@@ -45,9 +45,9 @@ def test_init_then_check_then_upgrade(project: Path, capsys: pytest.CaptureFixtu
 
 def test_init_refuses_to_overwrite(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     run(capsys, "init")
-    code, out, _ = run(capsys, "init")
+    code, _, err = run(capsys, "init")
     assert code == 2
-    assert "use --force" in out
+    assert "use --force" in err
 
 
 def test_bad_config_exits_2_with_located_error(project: Path,

@@ -67,6 +67,12 @@ CASES = [
          "9:5: YAML syntax:"),
     Case("wrong version", GOOD.replace("version: 1", "version: 2"),
          "1:1: version: Input should be less than or equal to 1"),
+    Case("empty file", "", "1:1: the file is empty: give at least `version: 1`"),
+    Case("only comments", "# to do\n", "1:1: the file is empty"),
+    Case("store URL not a URL", GOOD + "store:\n  url: nonsense\n",
+         "11:3: store.url: not a SQLAlchemy URL (expected dialect+driver://…"),
+    Case("control character", GOOD.replace("sqlite:///shop.db", "sqlite:///sh\x07op.db"),
+         "5:22: control characters are not allowed (U+0007)"),
 ]
 
 
@@ -131,3 +137,35 @@ def test_a_pipeline_may_not_cross_tenants(tmp_path: Path) -> None:
     (tmp_path / "hub.yaml").write_text(text)
     with pytest.raises(ConfigError, match="different tenants \\(acme, default\\)"):
         load_config(tmp_path / "hub.yaml")
+
+
+def test_a_file_that_is_not_utf8_is_located_at_the_first_bad_byte(tmp_path: Path) -> None:
+    path = tmp_path / "hub.yaml"
+    text = GOOD.replace("customers:\n", "customers:\n    description: café crème\n", 1)
+    path.write_bytes(text.encode("latin-1"))  # what an editor set to Latin-1 saves
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    [problem] = info.value.problems
+    assert (problem.line, problem.column) == (8, 21)  # the é of café
+    assert str(problem).endswith("not UTF-8: byte 0xe9 cannot start or continue a character "
+                                 "here (save the file as UTF-8)")
+
+
+def test_a_secret_file_that_is_not_utf8_is_named(tmp_path: Path) -> None:
+    (tmp_path / "secret.txt").write_bytes(b"\xff\xfe binary")
+    (tmp_path / "hub.yaml").write_text(GOOD.replace("sqlite:///shop.db", "${file:secret.txt}"))
+    with pytest.raises(ConfigError) as info:
+        load_config(tmp_path / "hub.yaml")
+    [problem] = info.value.problems
+    assert str(problem).endswith(":5:5: connections.shop.url: secret file 'secret.txt' is not "
+                                 "UTF-8 text")
+
+
+def test_a_bad_database_url_from_the_environment_is_named(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HUB_DATABASE_URL", "nonsense")
+    (tmp_path / "hub.yaml").write_text(GOOD)
+    with pytest.raises(ConfigError) as info:
+        load_config(tmp_path / "hub.yaml")
+    [problem] = info.value.problems
+    assert str(problem).startswith("HUB_DATABASE_URL: not a SQLAlchemy URL")

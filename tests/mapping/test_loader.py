@@ -132,6 +132,14 @@ CASES = [
     Case("unknown_target_field", with_fields("email: {from: email}", "emial2: {const: x}"),
          "m.yaml:7:3: fields.emial2: hubspot.contacts has no field 'emial2' "
          "(did you mean 'email'?)"),
+    Case("unknown_canonical_target",
+         with_fields("email: {from: email}").replace("hubspot.contacts", "canonical.Kontact"),
+         "m.yaml:3:1: target: no canonical model 'Kontact' (did you mean 'Contact'?)"),
+    Case("unknown_canonical_source",
+         with_fields("email: {from: email}").replace("canonical.Contact", "canonical.Contacts"),
+         "m.yaml:2:1: source: no canonical model 'Contacts' (did you mean 'Contact'?)"),
+    Case("control_character", with_fields("email: {from: em\x01ail}"),
+         "m.yaml:6:19: control characters are not allowed (U+0001)"),
     Case("key_not_a_field", with_fields("email: {from: email}", key="emial"),
          "m.yaml:4:1: key: key 'emial' is not one of the fields (did you mean 'email'?)"),
     Case("key_list_not_fields", with_fields("email: {from: email}", key="[email, phone]"),
@@ -234,6 +242,17 @@ def test_a_file_that_cannot_be_read_is_a_mapping_error(tmp_path: Path) -> None:
     with pytest.raises(MappingError, match="cannot read") as caught:
         load_mapping(missing, transforms=default_transforms())
     assert caught.value.problems[0].file == str(missing)
+
+
+def test_a_file_that_is_not_utf8_is_a_located_mapping_error(tmp_path: Path) -> None:
+    path = tmp_path / "contacts.yaml"
+    path.write_bytes(GOOD.replace("Hi {{", "Hé {{").encode("latin-1"))
+    with pytest.raises(MappingError) as caught:
+        load_mapping(path, transforms=default_transforms())
+    [problem] = caught.value.problems
+    line = next(n for n, text in enumerate(GOOD.splitlines(), 1) if "Hi {{" in text)
+    column = GOOD.splitlines()[line - 1].index("Hi {{") + 2  # the é
+    assert str(problem).startswith(f"{path}:{line}:{column}: not UTF-8: byte 0xe9")
 
 
 def test_load_from_disk(tmp_path: Path) -> None:
