@@ -106,7 +106,7 @@ def discard(
     try:
         chosen = [d.id for d in store.dead_letters(pipeline, ids=ids or None)]
         with store.transaction() as tx:
-            count = tx.set_dead_letter_status(chosen, "discarded")
+            count = tx.ledger.set_dead_letter_status(chosen, "discarded")
     finally:
         store.close()
     console.print(f"discarded {count} letter(s)")

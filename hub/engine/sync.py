@@ -107,7 +107,7 @@ class SyncEngine:
         """Record a run's start holding the pipeline's lease: one live run per pipeline."""
         lease = RunLease(self.store, pipeline, self.lease_ttl)
         run_id = await start_run(
-            lease, lambda tx: tx.start_run(pipeline, cursor_from=cursor_from, kind=kind),
+            lease, lambda tx: tx.ledger.start_run(pipeline, cursor_from=cursor_from, kind=kind),
             wait=wait, on_wait=on_wait)
         self._leases[run_id] = lease
         return run_id
@@ -136,7 +136,7 @@ class SyncEngine:
     @staticmethod
     def end_run_in(tx: Tx, lease: RunLease, run_id: int, status: str, error: str | None,
                    resume_at: datetime | None) -> None:
-        tx.finish_run(run_id, status, error, resume_at)
+        tx.ledger.finish_run(run_id, status, error, resume_at)
         lease.give_back(tx)
 
     async def run(self, plan: Plan, *, full_refresh: bool = False, dry_run: bool = False,
@@ -154,10 +154,10 @@ class SyncEngine:
             result.run_id = await self.begin_run(plan.name, wait=wait, on_wait=on_wait)
             with self.store.transaction() as tx:
                 # mirror compares the whole source with the destination: it always reads it all
-                stored = None if (full_refresh or mirror) else tx.get_cursor(plan.name)
-                tx.set_run_cursor_from(result.run_id, stored)
-                baseline = mirror and tx.has_hub_created(plan.destination_id)
-                resolve = tx.has_open_dead_letters(plan.name)
+                stored = None if (full_refresh or mirror) else tx.ledger.get_cursor(plan.name)
+                tx.ledger.set_run_cursor_from(result.run_id, stored)
+                baseline = mirror and tx.ledger.has_hub_created(plan.destination_id)
+                resolve = tx.ledger.has_open_dead_letters(plan.name)
         elif not (full_refresh or mirror):
             stored = self.store.get_cursor(plan.name)
         # kept in the exact JSON form (see _commit): dates come back as dates
@@ -238,7 +238,7 @@ class SyncEngine:
         if seen is not None:
             seen.update(staged)
         with self.store.transaction() as tx:
-            sent = tx.get_hashes(plan.destination_id, staged)
+            sent = tx.ledger.get_hashes(plan.destination_id, staged)
         todo = []
         for item in staged.values():
             item.digest = payload_hash(item.payload)
@@ -346,16 +346,16 @@ class SyncEngine:
                 results = plan.sink.write_in(tx.conn, [s.payload for s in write], plan.mode)
                 for item, res in zip(write, results, strict=True):
                     _account(outcome, item, res)
-            tx.put_hashes(plan.destination_id, outcome.hashes, created=outcome.created)
+            tx.ledger.put_hashes(plan.destination_id, outcome.hashes, created=outcome.created)
             if outcome.resolve:
                 # a newer copy of these records went through: replaying an older letter
                 # would overwrite it with stale data
-                tx.close_dead_letters(plan.name, "invalid", outcome.mapped, "superseded")
-                tx.close_dead_letters(plan.name, "failed", outcome.delivered, "superseded")
-            tx.add_dead_letters(plan.name, run_id, outcome.letters)
-            tx.add_counts(run_id, outcome.counts, cursor_to=checkpoint)
+                tx.ledger.close_dead_letters(plan.name, "invalid", outcome.mapped, "superseded")
+                tx.ledger.close_dead_letters(plan.name, "failed", outcome.delivered, "superseded")
+            tx.ledger.add_dead_letters(plan.name, run_id, outcome.letters)
+            tx.ledger.add_counts(run_id, outcome.counts, cursor_to=checkpoint)
             if keep_cursor:
-                tx.set_cursor(plan.name, checkpoint)
+                tx.ledger.set_cursor(plan.name, checkpoint)
 
     # -- mirror ---------------------------------------------------------------------------------
     async def _mirror_deletes(self, plan: Plan, seen: set[str], baseline: bool,
@@ -371,7 +371,7 @@ class SyncEngine:
                         "to their destination keys", plan.name, counts["invalid"])
             return 0
         with self.store.transaction() as tx:
-            gone = sorted(tx.hub_created_keys(plan.destination_id) - seen)
+            gone = sorted(tx.ledger.hub_created_keys(plan.destination_id) - seen)
         deleted = 0
         size = max(1, plan.sink.batch_size)
         for start in range(0, len(gone), size):
@@ -381,7 +381,7 @@ class SyncEngine:
             done = [k for k, r in zip(batch, results, strict=True)
                     if r.outcome is Outcome.WRITTEN]
             with self.store.transaction() as tx:  # per batch: a crash repeats only the rest
-                tx.forget_hashes(plan.destination_id, done)
+                tx.ledger.forget_hashes(plan.destination_id, done)
             deleted += len(done)
         return deleted
 
