@@ -10,9 +10,10 @@ from dataclasses import dataclass, field
 
 from hub.connector import Outcome
 from hub.connector.jsonsafe import from_json, to_json
+from hub.engine.outcome import Staged
 from hub.engine.payload import key_string, payload_hash
 from hub.engine.plan import Plan
-from hub.engine.sync import Staged, SyncEngine
+from hub.engine.sync import SyncEngine
 from hub.errors import RecordError
 from hub.store import DeadLetter
 

@@ -20,7 +20,6 @@ import contextlib
 import logging
 from collections import Counter
 from collections.abc import AsyncIterator, Callable, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -29,6 +28,7 @@ from hub.connector.jsonsafe import from_json, to_json
 from hub.engine import failpoints
 from hub.engine.breaker import Breaker
 from hub.engine.lease import OnWait, RunLease, lease_ttl_from_env, start_run
+from hub.engine.outcome import PageOutcome, RunResult, Staged, account
 from hub.engine.payload import key_string, key_tuple, payload_hash
 from hub.engine.plan import Plan
 from hub.errors import QuotaExhaustedError, RecordError, TenantMismatchError, TransientError
@@ -39,55 +39,6 @@ from hub.store.sink import StoreSink
 Progress = Callable[[Counter[str]], None]
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class Staged:
-    """A record on its way to the destination."""
-
-    key: str
-    payload: dict[str, Any]
-    record: Record
-    digest: str = ""
-
-
-@dataclass
-class RunResult:
-    pipeline: str
-    run_id: int | None
-    status: str
-    counts: Counter[str] = field(default_factory=Counter)
-    error: str | None = None
-    resume_at: datetime | None = None
-    would_write: list[dict[str, Any]] = field(default_factory=list)  # dry runs only
-    deleted: int = 0
-
-
-@dataclass
-class PageOutcome:
-    counts: Counter[str] = field(default_factory=Counter)
-    letters: list[dict[str, Any]] = field(default_factory=list)
-    hashes: dict[str, str] = field(default_factory=dict)
-    created: list[str] = field(default_factory=list)
-    # with open letters in the pipeline: keys of records that now went through, whose older
-    # letters this page's commit closes as superseded: source keys of records that mapped
-    # (invalid letters), destination keys of those written or unchanged (failed letters)
-    resolve: bool = False
-    mapped: list[str] = field(default_factory=list)
-    delivered: list[str] = field(default_factory=list)
-
-    def dead(self, kind: str, staged_or_record: Staged | Record, error: str,
-             source_key: str | None = None) -> None:
-        self.counts[kind] += 1
-        key: str | None
-        if isinstance(staged_or_record, Staged):
-            record, payload, key = (staged_or_record.record, staged_or_record.payload,
-                                    staged_or_record.key)
-        else:
-            record, payload, key = staged_or_record, None, source_key
-        self.letters.append({"kind": kind, "record": to_json(record), "record_key": key,
-                             "payload": to_json(payload) if payload is not None else None,
-                             "error": error})
 
 
 class SyncEngine:
@@ -272,7 +223,7 @@ class SyncEngine:
                         and attempt < self.record_attempts:
                     again.append(item)
                 else:
-                    _account(outcome, item, res)
+                    account(outcome, item, res)
             pending = again
 
     def _breaker(self, plan: Plan) -> Breaker:
@@ -345,7 +296,7 @@ class SyncEngine:
                 assert isinstance(plan.sink, StoreSink)
                 results = plan.sink.write_in(tx.conn, [s.payload for s in write], plan.mode)
                 for item, res in zip(write, results, strict=True):
-                    _account(outcome, item, res)
+                    account(outcome, item, res)
             tx.ledger.put_hashes(plan.destination_id, outcome.hashes, created=outcome.created)
             if outcome.resolve:
                 # a newer copy of these records went through: replaying an older letter
@@ -385,21 +336,6 @@ class SyncEngine:
             deleted += len(done)
         return deleted
 
-
-
-def _account(outcome: PageOutcome, item: Staged, res: WriteResult) -> None:
-    """Record one write's final result in the page's outcome."""
-    if res.outcome is Outcome.WRITTEN:
-        outcome.counts["written"] += 1
-        outcome.hashes[item.key] = item.digest
-        if outcome.resolve:
-            outcome.delivered.append(item.key)
-        if res.created:
-            outcome.created.append(item.key)
-    elif res.outcome is Outcome.FILTERED:
-        outcome.counts["filtered"] += 1
-    else:
-        outcome.dead("failed", item, res.error or "the destination refused it")
 
 
 @contextlib.asynccontextmanager
