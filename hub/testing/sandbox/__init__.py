@@ -29,7 +29,7 @@ from hub.testing.sandbox.contract import (
     Violation,
 )
 from hub.testing.sandbox.faults import FaultInjector, FaultKnobs, FaultSettings
-from hub.testing.sandbox.harness import Harness
+from hub.testing.sandbox.harness import Gateway, Harness
 from hub.testing.sandbox.limits import Daily, RateDecision, RateLimits, Window, WindowUsage
 from hub.testing.sandbox.log import RequestLog, Seen
 from hub.testing.sandbox.protocol import SandboxModule
@@ -54,6 +54,7 @@ __all__ = [
     "FaultInjector",
     "FaultKnobs",
     "FaultSettings",
+    "Gateway",
     "Harness",
     "LoopbackServer",
     "OpenAPIContract",

@@ -11,6 +11,7 @@ never answered: the sandbox's own rules decide the answer. A connector's tests a
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -24,6 +25,8 @@ if TYPE_CHECKING:
     from openapi_core import OpenAPI
 
 __all__ = ["Checks", "Contract", "ContractMonitor", "OpenAPIContract", "Violation"]
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -140,6 +143,8 @@ class ContractMonitor:
             return []
         found = [Violation(seen.method, seen.path, problem)
                  for problem in self.contract.problems(seen)]
+        for violation in found:  # `hub sandbox` shows them as they happen
+            logger.warning("contract violation: %s", violation)
         with self._lock:
             self._checked += 1
             self._count += len(found)

@@ -36,7 +36,7 @@ from hub.testing.sandbox.limits import RateLimits
 from hub.testing.sandbox.log import RequestLog, Seen
 from hub.testing.sandbox.rules import Caller, Rules
 
-__all__ = ["Harness"]
+__all__ = ["Gateway", "Harness"]
 
 
 class Harness:
@@ -61,7 +61,7 @@ class Harness:
     def wrap(self, app: ASGIApp, routes: Sequence[BaseRoute] = ()) -> ASGIApp:
         """`app` behind this harness's gateway; `routes` name the keys requests are counted
         under (without them, the bare path)."""
-        return _Gateway(app, self, routes)
+        return Gateway(app, self, routes)
 
     def reset(self) -> None:
         """Forget what was seen and counted, and every scripted or forced fault."""
@@ -71,10 +71,13 @@ class Harness:
         self.contract.reset()
 
 
-class _Gateway:
-    """Pure ASGI middleware; lifespan and other scopes pass straight through."""
+class Gateway:
+    """Pure ASGI middleware (Starlette's `add_middleware(Gateway, harness=…, routes=…)` takes it
+    too); lifespan and other scopes pass straight through."""
 
-    def __init__(self, app: ASGIApp, harness: Harness, routes: Sequence[BaseRoute]) -> None:
+    def __init__(
+        self, app: ASGIApp, harness: Harness, routes: Sequence[BaseRoute] = ()
+    ) -> None:
         self.app = app
         self.harness = harness
         self.routes = routes
