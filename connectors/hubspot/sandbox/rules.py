@@ -25,7 +25,7 @@ from hub.testing.sandbox import (
     json_step,
 )
 
-from .auth import TokenRegistry
+from .auth import HubSpotTokens
 from .config import SandboxConfig
 from .errors import HubSpotError, rate_limit_body, server_error_body
 
@@ -51,7 +51,7 @@ class HubSpotRules(Rules):
         {"object_type", "from_type", "to_type", "to_object_type", "object_type_id"}
     )
 
-    def __init__(self, config: SandboxConfig, tokens: TokenRegistry) -> None:
+    def __init__(self, config: SandboxConfig, tokens: HubSpotTokens) -> None:
         self.config = config
         self.tokens = tokens
 
@@ -88,7 +88,7 @@ class HubSpotRules(Rules):
                 max(0, secondly - burst.used_within(1.0))
             ),
         }
-        if caller.kind == "private_app":  # OAuth calls get no daily headers
+        if caller.kind == "fixed":  # private-app tokens; OAuth calls get no daily headers
             headers["X-HubSpot-RateLimit-Daily"] = str(cfg.daily_limit)
             headers["X-HubSpot-RateLimit-Daily-Remaining"] = str(decision.daily_remaining)
         return headers

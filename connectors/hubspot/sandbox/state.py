@@ -14,7 +14,7 @@ from pathlib import Path
 from hub.testing.sandbox import FaultInjector, Harness, OpenAPIContract
 
 from .associations import AssociationStore
-from .auth import TokenRegistry
+from .auth import HubSpotTokens
 from .catalog import PropertyCatalog
 from .config import SandboxConfig
 from .counters import Counters
@@ -47,7 +47,7 @@ class SandboxState:
         self.records = RecordStore(self.catalog, config.portal_id, self.lock)
         self.associations = AssociationStore(self.lock)
         self.lists = ListStore(self._record_exists, self.lock)
-        self.tokens = TokenRegistry(config)
+        self.tokens = HubSpotTokens(config)
         self.harness = Harness(
             HubSpotRules(config, self.tokens),
             faults=FaultInjector(config, seed=config.fault_seed,
