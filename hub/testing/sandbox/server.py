@@ -114,6 +114,7 @@ class LoopbackServer:
                                                self._ready.set)
         self._name = name
         self._thread: threading.Thread | None = None
+        self._failure: BaseException | None = None
 
     @property
     def base_url(self) -> str:
@@ -130,8 +131,9 @@ class LoopbackServer:
         self._thread.start()
         self._ready.wait(timeout)
         if not self.uvicorn.started:
+            failure = self._failure
             self.stop()
-            raise RuntimeError(f"the {self._name} did not start on {self.base_url}")
+            raise RuntimeError(f"the {self._name} did not start on {self.base_url}") from failure
         if self.harness is not None:
             self.harness.abort_connection = self._abort
         return self
@@ -139,6 +141,8 @@ class LoopbackServer:
     def _run(self) -> None:
         try:
             self.uvicorn.run(sockets=[self._socket])
+        except BaseException as exc:  # uvicorn exits on a failed startup; start() reports it
+            self._failure = exc
         finally:
             self._ready.set()  # a server that failed to start must not leave start() waiting
 
