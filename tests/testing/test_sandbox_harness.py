@@ -204,10 +204,10 @@ def test_the_daily_quota_refuses_first_and_starts_over_each_day() -> None:
     quota, burst = Daily("DAILY", 2), Window("BURST", 100, 10.0)
 
     used = [limits.admit("t", (burst,), quota) for _ in range(3)]
-    peeked = limits.peek("t", (burst,), quota)
+    looked = limits.admit("t", (burst,), quota, count=False)
     day[0] = "2024-05-02"
 
     assert [d.allowed for d in used] == [True, True, False]
     assert (used[2].policy, used[2].daily_remaining) == ("DAILY", 0)
-    assert peeked.windows["BURST"].used == 2  # a peek counts nothing
+    assert (looked.allowed, looked.windows["BURST"].used) == (False, 2)  # a look counts nothing
     assert limits.admit("t", (burst,), quota).daily_remaining == 1

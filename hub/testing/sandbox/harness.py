@@ -129,8 +129,9 @@ class Gateway:
         harness, rules = self.harness, self.harness.rules
         windows, daily = rules.windows(seen, caller), rules.daily(seen, caller)
         if harness.faults.take_forced_refusal():
-            decision = replace(harness.limits.peek(caller.key, windows, daily, now),
-                               allowed=False, forced=True)
+            looked = harness.limits.admit(caller.key, windows, daily, now, count=False)
+            decision = replace(looked, allowed=False, forced=True, policy=None,
+                               retry_after_s=None)
         else:
             decision = harness.limits.admit(caller.key, windows, daily, now)
         headers = rules.limit_headers(decision, caller)

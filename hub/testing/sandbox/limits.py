@@ -104,9 +104,12 @@ class RateLimits:
         windows: Sequence[Window],
         daily: Daily | None = None,
         now: float | None = None,
+        *,
+        count: bool = True,
     ) -> RateDecision:
         """Count one request of `key` if the daily quota and every window (in order) allow it;
-        the first that does not is the refusing policy. `now` judges a held burst at one instant."""
+        the first that does not is the refusing policy. `now` judges a held burst at one
+        instant; `count=False` only looks (nothing is counted, whatever the decision)."""
         now = self._clock() if now is None else now
         with self._lock:
             stamps = [self._pruned(key, window, now) for window in windows]
@@ -121,7 +124,7 @@ class RateLimits:
                         policy = window.name
                         retry_after = max(0.0, held[0] + window.interval_s - now)
                         break
-            if policy is None:
+            if policy is None and count:
                 for held in stamps:
                     held.append(now)
                 if daily is not None:
@@ -129,29 +132,12 @@ class RateLimits:
                     self._daily[(key, daily.name, self._day())] = used_today
             return RateDecision(
                 allowed=policy is None,
-                windows=self._usage(windows, stamps, now),
+                windows={window.name: WindowUsage(window, tuple(held), now)
+                         for window, held in zip(windows, stamps, strict=True)},
                 daily=daily,
                 daily_used=used_today,
                 policy=policy,
                 retry_after_s=retry_after,
-            )
-
-    def peek(
-        self,
-        key: str,
-        windows: Sequence[Window],
-        daily: Daily | None = None,
-        now: float | None = None,
-    ) -> RateDecision:
-        """The limits of `key` as they stand, counting nothing."""
-        now = self._clock() if now is None else now
-        with self._lock:
-            stamps = [self._pruned(key, window, now) for window in windows]
-            return RateDecision(
-                allowed=True,
-                windows=self._usage(windows, stamps, now),
-                daily=daily,
-                daily_used=self._used_today(key, daily),
             )
 
     def reset(self) -> None:
@@ -167,12 +153,3 @@ class RateLimits:
 
     def _used_today(self, key: str, daily: Daily | None) -> int:
         return 0 if daily is None else self._daily.get((key, daily.name, self._day()), 0)
-
-    @staticmethod
-    def _usage(
-        windows: Sequence[Window], stamps: Sequence[deque[float]], now: float
-    ) -> dict[str, WindowUsage]:
-        return {
-            window.name: WindowUsage(window, tuple(held), now)
-            for window, held in zip(windows, stamps, strict=True)
-        }
