@@ -45,6 +45,8 @@ class HubSpotConnector(Connector[HubSpotSettings]):
     # through (a record its side chokes on): dead-letter that batch and go on. An outage fails
     # every batch: three in a row stop the run, before the queue fills with a whole portal.
     stop_after_failing_batches: ClassVar[int | None] = 3
+    # The local emulator `hub sandbox hubspot` runs; named, never imported, by the connector.
+    sandbox: ClassVar[str | None] = "connectors.hubspot.sandbox"
 
     def __init__(self, settings: HubSpotSettings, *, name: str | None = None,
                  on_token: TokenCallback | None = None) -> None:

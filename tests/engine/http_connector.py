@@ -35,7 +35,7 @@ from hub.connector import (
 from hub.http import RetryPolicy, build_client, request_with_policy
 from hub.plugin import hookimpl
 from hub.plugin.registry import ConnectorRegistry
-from hub.testing.faultserver import Seen, Step
+from hub.testing.sandbox.faultserver import Seen, Step
 
 ONE_ATTEMPT = RetryPolicy(attempts=1)  # the engine retries; the connector only judges
 

@@ -20,7 +20,7 @@ from hub.http import (
     build_client,
     request_with_policy,
 )
-from hub.testing.faultserver import FaultServer, Seen, Step, run_fault_server
+from hub.testing.sandbox.faultserver import FaultServer, Seen, Step, run_fault_server
 
 NEW_TOKEN = {"access_token": "new", "refresh_token": "rotated", "expires_in": 1800}
 

@@ -28,7 +28,7 @@ from hub.http import (
     next_midnight,
     request_with_policy,
 )
-from hub.testing.faultserver import FaultServer, Step, partial_batch, run_fault_server
+from hub.testing.sandbox.faultserver import FaultServer, Step, partial_batch, run_fault_server
 
 
 @pytest.fixture(scope="module")

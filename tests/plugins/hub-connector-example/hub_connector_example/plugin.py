@@ -28,6 +28,7 @@ class ExampleConnector(Connector[ExampleSettings]):
     id: ClassVar[str] = "example"
     settings_model = ExampleSettings
     stream_names: ClassVar[tuple[str, ...]] = ("people",)
+    sandbox: ClassVar[str | None] = "hub_connector_example.sandbox"
 
     def stream(self, name: str, options: Mapping[str, Any] | None = None) -> Stream:
         return PeopleStream(self.settings.size)
