@@ -46,6 +46,7 @@ class HubSpotConnector(Connector[HubSpotSettings]):
     # through (a record its side chokes on): dead-letter that batch and go on. An outage fails
     # every batch: three in a row stop the run, before the queue fills with a whole portal.
     stop_after_failing_batches: ClassVar[int | None] = 3
+    sandbox: ClassVar[str | None] = "connectors.hubspot.sandbox"
 
     def __init__(self, settings: HubSpotSettings, *, name: str | None = None,
                  on_token: TokenCallback | None = None) -> None:
