@@ -14,7 +14,7 @@ from hub import WriteMode, WriteResult
 from hub.errors import RecordError
 from hub.store import StateStore
 from hub.testing.faultserver import FaultServer, Step
-from tests.connector.pipeline import MemoryStream, memory, plan, run
+from tests.connector.pipeline import nowhere, one_page, plan, run
 
 Sandbox = tuple[FaultServer, PeopleApi]
 
@@ -75,11 +75,11 @@ async def test_through_the_engine_the_retryable_one_passes_and_the_refused_one_i
         sandbox: Sandbox, sqlite_url: str) -> None:
     server, api = sandbox
     api.busy.add("busy@example.com")
-    records = [{"email": "ada@example.com"}, {"email": "busy@example.com"},
-               {"email": "broken"}]
+    records = [{"id": "s1", "email": "ada@example.com"},
+               {"id": "s2", "email": "busy@example.com"}, {"id": "s3", "email": "broken"}]
     destination = ExampleConnector(ExampleSettings(api_key=API_KEY, base_url=server.url))
 
-    result = await run(sqlite_url, plan(memory(), MemoryStream(records), destination,
+    result = await run(sqlite_url, plan(nowhere(), one_page(records), destination,
                                         destination.sink("people")))
 
     assert (result.counts["written"], result.counts["failed"]) == (2, 1)
@@ -88,5 +88,5 @@ async def test_through_the_engine_the_retryable_one_passes_and_the_refused_one_i
     store = StateStore(sqlite_url)
     [letter] = store.dead_letters("people")
     store.close()
-    assert letter.record == {"email": "broken"}
+    assert letter.record == {"id": "s3", "email": "broken"}
     assert (letter.kind, letter.error) == ("failed", "email 'broken' is invalid [INVALID_EMAIL]")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from hub_connector_example.plugin import ExampleConnector, ExampleSettings
@@ -20,10 +21,10 @@ from hub.connector import Connector
 from hub.errors import TransientError
 from hub.testing.faultserver import FaultServer, Step, run_fault_server
 from tests.connector.conftest import PEOPLE
-from tests.connector.pipeline import FAST, MemorySink, MemoryStream, memory, plan, run
+from tests.connector.pipeline import FAST, Keeping, nowhere, one_page, plan, run
 
 DOWN = Step(503, json={"message": "Service Unavailable"})
-PEOPLE_IN = [{"email": f"person{i}@example.com", "name": f"Person {i}"} for i in range(3)]
+PEOPLE_IN = [{"id": f"s{i}", "email": f"person{i}@example.com"} for i in range(3)]
 UPSERT = "/crm/v3/objects/contacts/batch/upsert"
 SEARCH = "/crm/v3/objects/contacts/search"
 
@@ -54,12 +55,12 @@ async def test_a_sink_that_stays_down_costs_the_engines_attempts_not_their_squar
         vendor: str, path: str) -> None:
     caplog.set_level(logging.DEBUG, logger="hub.http.retry")
     server.app.script(path, DOWN)
-    destination: Connector[object] = (example(server.url) if vendor == "example"
+    destination: Connector[Any] = (example(server.url) if vendor == "example"
                                       else hubspot(server.url))
     options = {"ensure_properties": False} if vendor == "hubspot" else {}
     sink = destination.sink("people" if vendor == "example" else "contacts", options)
 
-    result = await run(sqlite_url, plan(memory(), MemoryStream(PEOPLE_IN), destination, sink))
+    result = await run(sqlite_url, plan(nowhere(), one_page(PEOPLE_IN), destination, sink))
 
     assert (result.status, result.counts["failed"]) == ("succeeded", len(PEOPLE_IN))
     assert len(server.app.requests(path)) == FAST.attempts  # one batch, the engine's budget
@@ -74,12 +75,12 @@ async def test_a_sink_that_stays_down_costs_the_engines_attempts_not_their_squar
 async def test_a_source_that_stays_down_costs_the_engines_attempts_not_their_square(
         server: FaultServer, sqlite_url: str, vendor: str, path: str) -> None:
     server.app.script(path, DOWN)
-    source: Connector[object] = (example(server.url) if vendor == "example"
+    source: Connector[Any] = (example(server.url) if vendor == "example"
                                  else hubspot(server.url))
     stream = source.stream("people" if vendor == "example" else "contacts")
 
     with pytest.raises(TransientError, match="503"):
-        await run(sqlite_url, plan(source, stream, memory(), MemorySink()))
+        await run(sqlite_url, plan(source, stream, nowhere(), Keeping()))
 
     assert len(server.app.requests(path)) == FAST.attempts
 
@@ -93,10 +94,10 @@ async def test_a_page_that_fails_is_read_again_after_the_last_page_read(
     server.app.script("/v1/people", Step(respond=api.list_people), DOWN, DOWN,
                       Step(respond=api.list_people))
     source = example(server.url)
-    sink = MemorySink()
+    sink = Keeping()
 
     result = await run(sqlite_url, plan(source, source.stream("people", {"page_size": 4}),
-                                        memory(), sink))
+                                        nowhere(), sink))
 
     assert result.status == "succeeded"
     ids = [record["id"] for record in sink.written]
