@@ -82,9 +82,8 @@ class HttpConnector(Connector[H]):
         limit = self.settings.rate_limit or self.default_rate_limit
         limiter = None
         if limit is not None:
-            fields = type(self.settings).model_fields
-            secrets = [v.get_secret_value() for v in map(self.settings.__getattribute__, fields)
-                       if isinstance(v, SecretStr)]
+            values = [getattr(self.settings, name) for name in type(self.settings).model_fields]
+            secrets = [v.get_secret_value() for v in values if isinstance(v, SecretStr)]
             key = credential_key("\0".join(secrets), f"{self.id}:{self.base_url}")
             limiter = limiter_for(key, Rate(limit.requests, limit.per_seconds), daily=limit.daily)
         timeout = httpx.Timeout(self.settings.timeout, connect=min(10.0, self.settings.timeout))
