@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
@@ -29,7 +30,7 @@ from hub.errors import (
     RecordError,
     TransientError,
 )
-from hub.http import RetryPolicy
+from hub.http import RetryPolicy, retry_call
 
 # `hub check` should answer in seconds, not wait out a full retry schedule.
 CHECK_RETRY = RetryPolicy(attempts=2, max_wait=5.0, base_wait=0.2)
@@ -113,8 +114,9 @@ class HubSpotConnector(Connector[HubSpotSettings]):
         url = self.settings.api_url
         how = "an OAuth refresh token" if self.settings.uses_oauth else "a private-app token"
         try:
-            await self.api.call("objects.basic", "get_page", "contacts", limit=1,
-                                retry=CHECK_RETRY)
+            await retry_call(functools.partial(self.api.call, "objects.basic", "get_page",
+                                               "contacts", limit=1),
+                             policy=CHECK_RETRY, what=f"{self.name}: check")
         except AuthError as exc:
             return CheckResult(False, str(exc))
         except QuotaExhaustedError as exc:
