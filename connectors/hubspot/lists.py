@@ -13,6 +13,7 @@ Either way the list is created on first use and found by name afterwards.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -55,6 +56,7 @@ class ListSink(Sink):
         self.name = "lists"
         self.batch_size = options.batch_size
         self._list_ids: dict[str, str] = {}
+        self._list_locks: dict[str, asyncio.Lock] = {}
 
     # -- the engine's path -------------------------------------------------------------------
 
@@ -150,19 +152,45 @@ class ListSink(Sink):
             after = following
 
     async def list_id(self, name: str) -> str:
-        """The id of the MANUAL list called `name`, created when HubSpot has none."""
+        """The id of the MANUAL list called `name`, created when HubSpot has none.
+
+        Concurrent batches naming a missing list wait for one of them to create it, rather
+        than each creating it and all but one being refused."""
         cached = self._list_ids.get(name)
         if cached is not None:
             return cached
+        async with self._list_locks.setdefault(name, asyncio.Lock()):
+            if name not in self._list_ids:
+                found = await self._find_list(name)
+                self._list_ids[name] = found if found is not None else await self.create_list(name)
+        return self._list_ids[name]
+
+    async def create_list(self, name: str) -> str:
+        """Create the MANUAL list `name`; when another process took the name first, its list
+        is the one wanted: read it instead of failing."""
+        request = ListCreateRequest(name=name, object_type_id=CONTACTS_TYPE_ID,
+                                    processing_type="MANUAL", local_vars_configuration=MODELS)
+        try:
+            answer = await self.api.call("lists.lists", "create", request)
+        except RecordError as exc:
+            found = await self._find_list(name) if _name_taken(exc) else None
+            if found is None:
+                raise
+            return found
+        log.info("created HubSpot list %r (%s)", name, answer.list.list_id)
+        return str(answer.list.list_id)
+
+    async def _find_list(self, name: str) -> str | None:
         try:
             answer = await self.api.call("lists.lists", "get_by_name", name, CONTACTS_TYPE_ID)
         except RecordError as exc:
             if status_of(exc) != 404:
                 raise
-            request = ListCreateRequest(name=name, object_type_id=CONTACTS_TYPE_ID,
-                                        processing_type="MANUAL", local_vars_configuration=MODELS)
-            answer = await self.api.call("lists.lists", "create", request)
-            log.info("created HubSpot list %r (%s)", name, answer.list.list_id)
-        list_id = str(answer.list.list_id)
-        self._list_ids[name] = list_id
-        return list_id
+            return None
+        return str(answer.list.list_id)
+
+
+def _name_taken(error: RecordError) -> bool:
+    """HubSpot refuses a list name in use with a 409, or a 400 saying it already exists."""
+    status = status_of(error)
+    return status == 409 or (status == 400 and "already exists" in str(error))

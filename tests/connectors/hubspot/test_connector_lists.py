@@ -151,3 +151,37 @@ def test_a_dead_refresh_token_is_an_auth_error_saying_to_reconnect(
     with pytest.raises(AuthError, match="reconnect the OAuth app"):
         using(hubspot_sandbox, work, access_token=None, client_id="sandbox-client-id",
               client_secret="sandbox-client-secret", refresh_token="stolen")
+
+
+CREATE_LIST = "POST /crm/v3/lists/"  # the SDK posts to the trailing-slash form
+
+
+def test_concurrent_batches_create_a_missing_list_once(hubspot_sandbox: SandboxServer) -> None:
+    contacts(hubspot_sandbox, "ann", "bob", "cat", "dan")
+
+    async def work(hub: HubSpotConnector) -> list[Any]:
+        sink = hub.sink("lists")
+        batches = [sink.write([{"list": "Launch", "email": email}], WriteMode.UPSERT)
+                   for email in emails("ann", "bob", "cat", "dan")]
+        return await asyncio.gather(*batches)  # as the engine writes a few batches at once
+
+    results = using(hubspot_sandbox, work)
+
+    assert hubspot_sandbox.state.counters.requests[CREATE_LIST] == 1
+    assert [r.outcome for batch in results for r in batch] == [Outcome.WRITTEN] * 4
+    [launch] = [lst for lst in hubspot_sandbox.state.lists.all() if lst.name == "Launch"]
+    assert len(hubspot_sandbox.state.lists.members(launch.list_id)) == 4
+
+
+def test_a_list_another_process_created_first_is_read_not_refused(
+        hubspot_sandbox: SandboxServer) -> None:
+    taken = hubspot_sandbox.state.lists.create(
+        {"name": "Launch", "objectTypeId": "0-1", "processingType": "MANUAL"})
+
+    async def work(hub: HubSpotConnector) -> str:
+        sink = hub.sink("lists")
+        assert isinstance(sink, ListSink)
+        return await sink.create_list("Launch")  # lost the race: the name is taken
+
+    assert using(hubspot_sandbox, work) == taken.list_id
+    assert hubspot_sandbox.state.counters.requests[CREATE_LIST] == 1
