@@ -19,10 +19,11 @@ import asyncio
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass
 from typing import Any
 
+import httpx
 import hubspot
 from hubspot.crm.objects import Configuration as ModelConfiguration
 from pydantic import SecretStr
@@ -136,6 +137,24 @@ class TokenKeeper:
             f"{VENDOR} refused to renew the access token ({found.status}: {found.message}). The "
             "refresh token or the app's client id/secret is no longer valid: reconnect the "
             "OAuth app and set the new `refresh_token` (and `client_secret`) of the connection.")
+
+
+class TokenAuth(httpx.Auth):
+    """The kit client's credentials for an OAuth connection: the access token the SDK calls
+    use too (one keeper, so a rotating refresh token is spent once), renewed on a 401."""
+
+    def __init__(self, tokens: TokenKeeper) -> None:
+        self._tokens = tokens
+
+    async def async_auth_flow(self, request: httpx.Request
+                              ) -> AsyncGenerator[httpx.Request, httpx.Response]:
+        token = await asyncio.to_thread(self._tokens.current)
+        request.headers["Authorization"] = f"Bearer {token}"
+        response = yield request
+        if response.status_code == 401:
+            await asyncio.to_thread(self._tokens.refresh, token)
+            request.headers["Authorization"] = f"Bearer {self._tokens.access_token}"
+            yield request
 
 
 class HubSpotApi:

@@ -17,7 +17,7 @@ import asyncio
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from hubspot.crm.lists import ListCreateRequest, MembershipChangeRequest
 
@@ -27,6 +27,9 @@ from connectors.hubspot.settings import ListSinkOptions
 from connectors.hubspot.sinks import find_ids, unique_key
 from hub.connector import Record, Sink, WriteMode, WriteResult
 from hub.errors import RecordError
+
+if TYPE_CHECKING:
+    from connectors.hubspot.connector import HubSpotConnector
 
 log = logging.getLogger(__name__)
 
@@ -50,10 +53,10 @@ class ListSink(Sink):
 
     modes: ClassVar[frozenset[WriteMode]] = frozenset({WriteMode.UPSERT, WriteMode.MIRROR})
 
-    def __init__(self, api: HubSpotApi, options: ListSinkOptions) -> None:
-        self.api = api
+    def __init__(self, connector: HubSpotConnector, name: str, options: ListSinkOptions) -> None:
+        self.api: HubSpotApi = connector.api
         self.options = options
-        self.name = "lists"
+        self.name = name
         self.batch_size = options.batch_size
         self._list_ids: dict[str, str] = {}
         self._list_locks: dict[str, asyncio.Lock] = {}

@@ -14,7 +14,7 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from hubspot.crm.associations.v4 import (
     AssociationSpec,
@@ -34,6 +34,9 @@ from connectors.hubspot.errors import standard_error_message
 from connectors.hubspot.properties import PropertyEnsurer
 from connectors.hubspot.settings import AssociationSinkOptions, ObjectSinkOptions
 from hub.connector import Record, Sink, WriteMode, WriteResult
+
+if TYPE_CHECKING:
+    from connectors.hubspot.connector import HubSpotConnector
 
 # Categories of a per-record error that a later attempt may get past.
 RETRYABLE_CATEGORIES = frozenset({"RATE_LIMITS", "INTERNAL_ERROR", "SERVICE_UNAVAILABLE",
@@ -128,14 +131,14 @@ class ObjectSink(Sink):
 
     modes: ClassVar[frozenset[WriteMode]] = frozenset({WriteMode.UPSERT})
 
-    def __init__(self, api: HubSpotApi, object_type: str, options: ObjectSinkOptions,
-                 ensurer: PropertyEnsurer) -> None:
-        self.api = api
+    def __init__(self, connector: HubSpotConnector, object_type: str,
+                 options: ObjectSinkOptions) -> None:
+        self.api = connector.api
         self.name = object_type
         self.object_type = object_type
         self.options = options
         self.batch_size = options.batch_size
-        self.ensurer = ensurer
+        self.ensurer: PropertyEnsurer = connector.ensurer
         default = "email" if object_type == "contacts" else "marketing_platform_id"
         self.id_property = options.id_property or default
 
@@ -191,8 +194,9 @@ class AssociationSink(Sink):
 
     modes: ClassVar[frozenset[WriteMode]] = frozenset({WriteMode.UPSERT})
 
-    def __init__(self, api: HubSpotApi, options: AssociationSinkOptions) -> None:
-        self.api = api
+    def __init__(self, connector: HubSpotConnector, name: str,
+                 options: AssociationSinkOptions) -> None:
+        self.api = connector.api
         self.options = options
         self.name = f"{options.from_object}_to_{options.to_object}"
         self.batch_size = options.batch_size

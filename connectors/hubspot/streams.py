@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hubspot.crm.associations.v4 import (
     BatchInputPublicFetchAssociationsBatchRequest,
@@ -28,6 +28,9 @@ from hubspot.crm.objects import Filter, FilterGroup, PublicObjectSearchRequest
 from connectors.hubspot.api import MODELS, HubSpotApi
 from connectors.hubspot.settings import DealStreamOptions, SearchStreamOptions
 from hub.connector import Record, Stream
+
+if TYPE_CHECKING:
+    from connectors.hubspot.connector import HubSpotConnector
 
 LAST_MODIFIED = {"contacts": "lastmodifieddate", "companies": "hs_lastmodifieddate",
                  "deals": "hs_lastmodifieddate"}
@@ -68,16 +71,17 @@ def _filter(name: str, operator: str, value: str | None = None,
 class SearchStream(Stream):
     """Contacts, companies or deals modified since the checkpoint, oldest change first."""
 
-    def __init__(self, api: HubSpotApi, object_type: str, options: SearchStreamOptions,
-                 custom_properties: Sequence[str] = ()) -> None:
-        self.api = api
+    def __init__(self, connector: HubSpotConnector, object_type: str,
+                 options: SearchStreamOptions) -> None:
+        self.api: HubSpotApi = connector.api
         self.name = object_type
         self.object_type = object_type
         self.options = options
         self.primary_key = ("id",)
         self.cursor: str = LAST_MODIFIED[object_type]
         self.cursor_field = self.cursor
-        wanted = options.properties or [*DEFAULT_PROPERTIES[object_type], *custom_properties]
+        custom = connector.ensurer.names(object_type)
+        wanted = options.properties or [*DEFAULT_PROPERTIES[object_type], *custom]
         self.properties = list(dict.fromkeys([*wanted, self.cursor, RECORD_ID]))
         self.page_size = min(options.page_size, options.result_cap)
         self.searches = 0  # search requests this stream made (tests and benchmarks read it)
@@ -160,9 +164,9 @@ class SearchStream(Stream):
 class DealStream(SearchStream):
     """Deals in the given stages (closed won by default), with their associated contacts."""
 
-    def __init__(self, api: HubSpotApi, options: DealStreamOptions,
-                 custom_properties: Sequence[str] = ()) -> None:
-        super().__init__(api, "deals", options, custom_properties)
+    def __init__(self, connector: HubSpotConnector, name: str,
+                 options: DealStreamOptions) -> None:
+        super().__init__(connector, name, options)
         self.deal_options = options
 
     def extra_filters(self) -> list[Filter]:

@@ -23,6 +23,7 @@ from typing import Any
 
 from connectors.hubspot.signature import MAX_AGE_SECONDS, SignatureError, verify_v3
 from hub.connector import WebhookVerifier
+from hub.errors import ConfigError
 
 __all__ = [
     "Authority",
@@ -48,6 +49,14 @@ class HubSpotWebhookVerifier(WebhookVerifier):
         self._secret = client_secret
         self._max_age = max_age
         self._clock = clock
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> HubSpotWebhookVerifier:
+        """The verifier of a connection: HubSpot signs an app's webhooks with its client secret."""
+        if settings.client_secret is None:
+            raise ConfigError("set the connection's `client_secret` (the app's client secret) "
+                              "to verify HubSpot's webhooks")
+        return cls(settings.client_secret.get_secret_value())
 
     def verify(self, method: str, url: str, headers: Mapping[str, str], body: bytes) -> None:
         lowered = {k.lower(): v for k, v in headers.items()}

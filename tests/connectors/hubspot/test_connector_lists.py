@@ -185,3 +185,16 @@ def test_a_list_another_process_created_first_is_read_not_refused(
 
     assert using(hubspot_sandbox, work) == taken.list_id
     assert hubspot_sandbox.state.counters.requests[CREATE_LIST] == 1
+
+
+def test_a_check_with_a_dead_refresh_token_says_to_reconnect(
+        hubspot_sandbox: SandboxServer) -> None:
+    async def work(hub: HubSpotConnector) -> tuple[bool, str]:
+        result = await hub.check()
+        return result.ok, result.message
+
+    ok, message = using(hubspot_sandbox, work, access_token=None, client_id="sandbox-client-id",
+                        client_secret="sandbox-client-secret", refresh_token="stolen")
+
+    assert not ok
+    assert "reconnect the OAuth app" in message
