@@ -11,6 +11,10 @@ past it.
 Records are HubSpot's properties, flattened, with the record id as `id`. A checkpoint is the
 last instant read and the ids read at it, so a resumed read repeats and loses nothing even when
 many records share an instant.
+
+The streams speak JSON through the kit's client (`connector.request`): a search is one POST of
+a small body, which the SDK would make a tree of four model objects to send. The kit's client
+carries the connection's limiter, policy and token; the search limiter is taken around it.
 """
 
 from __future__ import annotations
@@ -19,13 +23,6 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from hubspot.crm.associations.v4 import (
-    BatchInputPublicFetchAssociationsBatchRequest,
-    PublicFetchAssociationsBatchRequest,
-)
-from hubspot.crm.objects import Filter, FilterGroup, PublicObjectSearchRequest
-
-from connectors.hubspot.api import MODELS, HubSpotApi
 from connectors.hubspot.settings import DealStreamOptions, SearchStreamOptions
 from hub.connector import Record, Stream
 
@@ -61,11 +58,17 @@ def epoch_ms(instant: str) -> str:
     return str(int(moment.timestamp() * 1000))
 
 
+Filter = dict[str, Any]
+
+
 def _filter(name: str, operator: str, value: str | None = None,
             values: Sequence[str] | None = None) -> Filter:
-    return Filter(property_name=name, operator=operator, value=value,
-                  values=list(values) if values is not None else None,
-                  local_vars_configuration=MODELS)
+    found: Filter = {"propertyName": name, "operator": operator}
+    if value is not None:
+        found["value"] = value
+    if values is not None:
+        found["values"] = list(values)
+    return found
 
 
 class SearchStream(Stream):
@@ -73,7 +76,7 @@ class SearchStream(Stream):
 
     def __init__(self, connector: HubSpotConnector, object_type: str,
                  options: SearchStreamOptions) -> None:
-        self.api: HubSpotApi = connector.api
+        self.connector = connector
         self.name = object_type
         self.object_type = object_type
         self.options = options
@@ -127,7 +130,7 @@ class SearchStream(Stream):
                 yield await self.enrich(page)
             if tie_mode:
                 if more and results:
-                    last_tie_id = str(results[-1].id)
+                    last_tie_id = str(results[-1]["id"])
                 else:  # every record at this instant is read: move strictly past it
                     tie_mode, window_start, inclusive = False, instant, False
                 continue
@@ -139,21 +142,20 @@ class SearchStream(Stream):
                 window_start, inclusive = instant, True  # the next page starts where this ended
 
     async def _search(self, filters: list[Filter], sort: str) -> tuple[list[Any], bool]:
-        request = PublicObjectSearchRequest(
-            filter_groups=[FilterGroup(filters=[*filters, *self.extra_filters()],
-                                       local_vars_configuration=MODELS)],
-            sorts=[sort], properties=self.properties, limit=self.page_size,
-            local_vars_configuration=MODELS)
+        body = {"filterGroups": [{"filters": [*filters, *self.extra_filters()]}],
+                "sorts": [sort], "properties": self.properties, "limit": self.page_size}
         self.searches += 1
-        answer = await self.api.call("objects.search", "do_search", self.object_type, request,
-                                     search=True)
-        results = list(answer.results or [])
-        more = bool(answer.paging and answer.paging.next and answer.paging.next.after)
+        api = self.connector.api
+        async with api.search_limiter.acquire(api.max_wait):
+            answer = (await self.connector.request(
+                "POST", f"/crm/v3/objects/{self.object_type}/search", json=body)).json()
+        results = list(answer.get("results") or [])
+        more = bool(((answer.get("paging") or {}).get("next") or {}).get("after"))
         return results, more
 
-    def _record(self, found: Any) -> HubSpotRecord:
-        record = HubSpotRecord(found.properties or {})
-        record["id"] = str(found.id)
+    def _record(self, found: Mapping[str, Any]) -> HubSpotRecord:
+        record = HubSpotRecord(found.get("properties") or {})
+        record["id"] = str(found["id"])
         return record
 
     async def enrich(self, page: list[Record]) -> list[Record]:
@@ -178,14 +180,12 @@ class DealStream(SearchStream):
         contacts: dict[str, list[str]] = {}
         for start in range(0, len(page), 100):
             chunk = page[start:start + 100]
-            body = BatchInputPublicFetchAssociationsBatchRequest(
-                inputs=[PublicFetchAssociationsBatchRequest(id=r["id"],
-                                                            local_vars_configuration=MODELS)
-                        for r in chunk], local_vars_configuration=MODELS)
-            answer = await self.api.call("associations.batch", "get_page", "deals", "contacts",
-                                         body)
-            for result in answer.results or []:
-                contacts[str(result._from.id)] = [str(to.to_object_id) for to in result.to or []]
+            body = {"inputs": [{"id": r["id"]} for r in chunk]}
+            answer = (await self.connector.request(
+                "POST", "/crm/v4/associations/deals/contacts/batch/read", json=body)).json()
+            for result in answer.get("results") or []:
+                contacts[str(result["from"]["id"])] = [str(to["toObjectId"])
+                                                       for to in result.get("to") or []]
         for record in page:
             ids = contacts.get(record["id"], [])
             record["contact_ids"] = ids
