@@ -1,16 +1,18 @@
-"""One connection's way to HubSpot: the official SDK, run off the event loop, paced and judged.
+"""One connection's way to HubSpot: the official SDK, run off the event loop, paced and judged;
+and the limiter, policy and OAuth tokens the kit's client shares with it.
 
-Every call goes through `HubSpotApi.call`: a bounded number run at once, each in a worker
-thread through `hub.http.call_sdk_async`, which takes a slot of the per-credential limiter
-(shared by every pipeline of the process) and turns a failure into the hub error HubSpot's
-policy assigns. The SDK's `*_with_http_info` form is used so the X-HubSpot-RateLimit headers of
-successful answers correct the limiter too, not only those of refusals. A call is sent once:
-SDK-level retries are switched off and the hub's one retry layer is the caller's (the engine
-retries a sink's write and a stream's page, `check()` its probe).
+SDK calls go through `HubSpotApi.call`: a bounded number run at once (`gate()`, which the
+connector's kit requests take too), each in a worker thread through `hub.http.call_sdk_async`,
+which takes a slot of the per-credential limiter (shared by every pipeline of the process) and
+turns a failure into the hub error HubSpot's policy assigns. The SDK's `*_with_http_info` form
+is used so the X-HubSpot-RateLimit headers of successful answers correct the limiter too, not
+only those of refusals. A call is sent once: SDK-level retries are switched off and the hub's
+one retry layer is the caller's (the engine retries a sink's write and a stream's page).
 
 OAuth connections hold a refresh token: an access token is issued before the first call and
-renewed when it expires or when HubSpot answers 401. A new refresh token (a rotation) is
-reported to `on_token` and logged; the old one is no longer used.
+renewed when it expires or when HubSpot answers 401, for SDK calls and the kit's (`TokenAuth`)
+alike. A new refresh token (a rotation) is reported to `on_token` and logged; the old one is
+no longer used.
 """
 
 from __future__ import annotations
@@ -237,7 +239,7 @@ class HubSpotApi:
             def refresh() -> None:
                 tokens.refresh(attempt.token)
 
-        async with self._semaphore():
+        async with self.gate():
             if search:
                 async with self.search_limiter.acquire(self.max_wait):
                     return await self._send(send, refresh)
@@ -247,7 +249,8 @@ class HubSpotApi:
         return await call_sdk_async(send, limiter=self.limiter, classify=read_sdk_error,
                                     policy=self.policy, max_wait=self.max_wait, refresh=refresh)
 
-    def _semaphore(self) -> asyncio.Semaphore:
+    def gate(self) -> asyncio.Semaphore:
+        """Bounds the calls in flight on this connection to `concurrency`."""
         loop = asyncio.get_running_loop()
         if self._gate is None or self._gate[0] is not loop:
             self._gate = (loop, asyncio.Semaphore(self.settings.concurrency))

@@ -1,10 +1,17 @@
 """The HubSpot connector: CRM objects in and out, lists, associations, and signed webhooks.
 
-Built on the kit's HttpConnector, which gives it its settings, endpoints declared on the class,
-and `check()`: a GET of one contact through the kit's client, on the limiter and policy the
-data calls use. The data calls themselves go through HubSpot's official SDK (`api.py`): its
-typed models and per-API clients cover the batch, search, lists, associations and OAuth
-endpoints whose request and answer shapes the connector would otherwise restate by hand.
+Built on the kit's HttpConnector: settings, streams and sinks declared on the class, and
+`check()` (a GET of one contact). Two ways reach HubSpot, each where it is the simpler:
+
+- the kit's client (`request`/`send`) for searches, batch reads, upserts and associations:
+  each is one JSON POST whose answer (a 207 too) is read by field name, where the SDK would
+  build a tree of model objects per batch and run it in a thread;
+- HubSpot's official SDK (`api.py`) for lists, custom properties and OAuth tokens: there the
+  connector branches on the status of a refusal (a list or property missing, a name taken),
+  which the SDK's exceptions keep and the kit's errors do not.
+
+Both share the connection's limiter (the tier's pace, learnt from HubSpot's headers), policy
+(the daily reset at the portal's midnight), `concurrency` bound and OAuth token keeper.
 """
 
 from __future__ import annotations
@@ -106,6 +113,16 @@ class HubSpotConnector(HttpConnector[HubSpotSettings]):
         timeout = httpx.Timeout(self.settings.timeout, connect=min(10.0, self.settings.timeout))
         return build_client(self.base_url, self.auth(), timeout=timeout,
                             limiter=self.api.limiter, policy=self.api.policy)
+
+    async def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        async with self.api.gate():  # `concurrency` bounds the kit's calls and the SDK's alike
+            return await super().request(method, path, **kwargs)
+
+    async def send(self, method: str, path: str, body: Any) -> dict[str, Any]:
+        """Send `body` as JSON; HubSpot's answer, read as JSON (a 207 too)."""
+        answer = await self.request(method, path, json=body)
+        found = answer.json() if answer.content else {}
+        return found if isinstance(found, dict) else {}
 
     async def check(self) -> CheckResult:
         """The kit's check, saying which credential was accepted and what is left of the day."""

@@ -54,6 +54,7 @@ class ListSink(Sink):
     modes: ClassVar[frozenset[WriteMode]] = frozenset({WriteMode.UPSERT, WriteMode.MIRROR})
 
     def __init__(self, connector: HubSpotConnector, name: str, options: ListSinkOptions) -> None:
+        self.connector = connector
         self.api: HubSpotApi = connector.api
         self.options = options
         self.name = name
@@ -77,7 +78,7 @@ class ListSink(Sink):
         for name, indexes in by_list.items():
             list_id = await self.list_id(name)
             members = [records[i][member_field] for i in indexes]
-            ids = await find_ids(self.api, "contacts", member_field, members)
+            ids = await find_ids(self.connector, "contacts", member_field, members)
             wanted = []
             for index in indexes:
                 found = ids.get(unique_key(member_field, records[index][member_field]))
@@ -106,7 +107,7 @@ class ListSink(Sink):
         results = [WriteResult.ok()] * len(keys)
         for name, members in by_list.items():
             list_id = await self.list_id(name)
-            ids = await find_ids(self.api, "contacts", member_field, (m for _, m in members))
+            ids = await find_ids(self.connector, "contacts", member_field, (m for _, m in members))
             gone = [ids[k] for _, m in members if (k := unique_key(member_field, m)) in ids]
             if gone:
                 await self.api.call("lists.memberships", "remove", list_id, gone)
@@ -119,7 +120,7 @@ class ListSink(Sink):
         member_field = self.options.member_id_property
         wanted_values = list(members)
         list_id = await self.list_id(list_name)
-        ids = await find_ids(self.api, "contacts", member_field, wanted_values)
+        ids = await find_ids(self.connector, "contacts", member_field, wanted_values)
         diff = MembershipDiff(list_id)
         diff.unknown = sorted({unique_key(member_field, v) for v in wanted_values} - set(ids))
         wanted = set(ids.values())

@@ -6,6 +6,10 @@ record it refused (an invalid email, a unique value another record holds …); e
 matched back to its record by the key it names and becomes that record's failure, carrying
 HubSpot's own message to the dead-letter queue. Records HubSpot says nothing about are failed
 as retryable, so the engine tries them again.
+
+The batches go as JSON through the kit's client (`HubSpotConnector.request`, bounded by the
+connection's `concurrency`): a batch body is a list of plain objects, and the answer is read
+by field name whether it is a 200 or a 207 carrying per-record errors.
 """
 
 from __future__ import annotations
@@ -16,20 +20,6 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from hubspot.crm.associations.v4 import (
-    AssociationSpec,
-    BatchInputPublicAssociationMultiPost,
-    PublicAssociationMultiPost,
-    PublicObjectId,
-)
-from hubspot.crm.objects import (
-    BatchInputSimplePublicObjectBatchInputUpsert,
-    BatchReadInputSimplePublicObjectId,
-    SimplePublicObjectBatchInputUpsert,
-    SimplePublicObjectId,
-)
-
-from connectors.hubspot.api import MODELS, HubSpotApi
 from connectors.hubspot.errors import standard_error_message
 from connectors.hubspot.properties import PropertyEnsurer
 from connectors.hubspot.settings import AssociationSinkOptions, ObjectSinkOptions
@@ -98,7 +88,7 @@ def batches_without_repeats(items: Sequence[tuple[int, str]], size: int
     return batches
 
 
-async def find_ids(api: HubSpotApi, object_type: str, id_property: str,
+async def find_ids(connector: HubSpotConnector, object_type: str, id_property: str,
                    values: Iterable[Any]) -> dict[str, str]:
     """HubSpot ids of the records whose `id_property` has these values (missing ones left out).
 
@@ -110,20 +100,14 @@ async def find_ids(api: HubSpotApi, object_type: str, id_property: str,
     found: dict[str, str] = {}
     for start in range(0, len(wanted), 100):
         chunk = wanted[start:start + 100]
-        body = BatchReadInputSimplePublicObjectId(
-            id_property=id_property, properties=[id_property], properties_with_history=[],
-            inputs=[SimplePublicObjectId(id=v, local_vars_configuration=MODELS) for v in chunk],
-            local_vars_configuration=MODELS)
-        answer = await api.call("objects.batch", "read", object_type, body)
-        for result in answer.results or []:
-            value = (result.properties or {}).get(id_property)
+        body = {"idProperty": id_property, "properties": [id_property],
+                "propertiesWithHistory": [], "inputs": [{"id": v} for v in chunk]}
+        answer = await connector.send("POST", f"/crm/v3/objects/{object_type}/batch/read", body)
+        for result in answer.get("results") or []:
+            value = (result.get("properties") or {}).get(id_property)
             if value is not None:
-                found[unique_key(id_property, value)] = str(result.id)
+                found[unique_key(id_property, value)] = str(result["id"])
     return found
-
-
-def _object_id(record_id: str) -> PublicObjectId:
-    return PublicObjectId(id=record_id, local_vars_configuration=MODELS)
 
 
 class ObjectSink(Sink):
@@ -133,7 +117,7 @@ class ObjectSink(Sink):
 
     def __init__(self, connector: HubSpotConnector, object_type: str,
                  options: ObjectSinkOptions) -> None:
-        self.api = connector.api
+        self.connector = connector
         self.name = object_type
         self.object_type = object_type
         self.options = options
@@ -162,25 +146,20 @@ class ObjectSink(Sink):
 
     async def _upsert(self, records: Sequence[Record], batch: list[tuple[int, str]],
                       results: list[WriteResult | None]) -> None:
-        inputs = [
-            SimplePublicObjectBatchInputUpsert(
-                id_property=self.id_property, id=str(records[i][self.id_property]).strip(),
-                properties={k: property_value(v) for k, v in records[i].items()},
-                local_vars_configuration=MODELS)
-            for i, _ in batch
-        ]
-        body = BatchInputSimplePublicObjectBatchInputUpsert(inputs=inputs,
-                                                            local_vars_configuration=MODELS)
-        answer = await self.api.call("objects.batch", "upsert", self.object_type, body)
+        inputs = [{"idProperty": self.id_property, "id": str(records[i][self.id_property]).strip(),
+                   "properties": {k: property_value(v) for k, v in records[i].items()}}
+                  for i, _ in batch]
+        answer = await self.connector.send(
+            "POST", f"/crm/v3/objects/{self.object_type}/batch/upsert", {"inputs": inputs})
         where = {key: index for index, key in batch}
-        for result in answer.results or []:
-            value = (result.properties or {}).get(self.id_property)
+        for result in answer.get("results") or []:
+            value = (result.get("properties") or {}).get(self.id_property)
             index = where.get(unique_key(self.id_property, value)) if value is not None else None
             if index is not None:
-                results[index] = WriteResult.ok(str(result.id), created=bool(result.new))
-        for error in getattr(answer, "errors", None) or []:
-            category = getattr(error, "category", None) or ""
-            for named in (getattr(error, "context", None) or {}).get("ids", []):
+                results[index] = WriteResult.ok(str(result["id"]), created=bool(result.get("new")))
+        for error in answer.get("errors") or []:
+            category = error.get("category") or ""
+            for named in (error.get("context") or {}).get("ids", []):
                 index = where.get(unique_key(self.id_property, named))
                 if index is not None and results[index] is None:
                     results[index] = WriteResult.failed(
@@ -196,7 +175,7 @@ class AssociationSink(Sink):
 
     def __init__(self, connector: HubSpotConnector, name: str,
                  options: AssociationSinkOptions) -> None:
-        self.api = connector.api
+        self.connector = connector
         self.options = options
         self.name = f"{options.from_object}_to_{options.to_object}"
         self.batch_size = options.batch_size
@@ -207,9 +186,9 @@ class AssociationSink(Sink):
         if self.type_id is None:
             return [WriteResult.failed(f"HubSpot cannot associate {opts.from_object} with "
                                        f"{opts.to_object}")] * len(records)
-        from_ids = await find_ids(self.api, opts.from_object, opts.from_id_property,
+        from_ids = await find_ids(self.connector, opts.from_object, opts.from_id_property,
                                   (r.get("from") for r in records))
-        to_ids = await find_ids(self.api, opts.to_object, opts.to_id_property,
+        to_ids = await find_ids(self.connector, opts.to_object, opts.to_id_property,
                                 (r.get("to") for r in records))
         results: list[WriteResult | None] = [None] * len(records)
         pairs: list[tuple[int, str, str]] = []
@@ -231,22 +210,20 @@ class AssociationSink(Sink):
 
     async def _associate(self, pairs: list[tuple[int, str, str]],
                          results: list[WriteResult | None]) -> None:
-        spec = AssociationSpec(association_category="HUBSPOT_DEFINED",
-                               association_type_id=self.type_id,
-                               local_vars_configuration=MODELS)
-        body = BatchInputPublicAssociationMultiPost(inputs=[
-            PublicAssociationMultiPost(_from=_object_id(source), to=_object_id(target),
-                                       types=[spec], local_vars_configuration=MODELS)
-            for _, source, target in pairs], local_vars_configuration=MODELS)
-        answer = await self.api.call("associations.batch", "create", self.options.from_object,
-                                     self.options.to_object, body)
+        spec = {"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": self.type_id}
+        body = {"inputs": [{"from": {"id": source}, "to": {"id": target}, "types": [spec]}
+                           for _, source, target in pairs]}
+        opts = self.options
+        answer = await self.connector.send(
+            "POST", f"/crm/v4/associations/{opts.from_object}/{opts.to_object}/batch/create", body)
         where = {(source, target): index for index, source, target in pairs}
-        for result in answer.results or []:
-            index = where.get((str(result.from_object_id), str(result.to_object_id)))
+        for result in answer.get("results") or []:
+            pair = (str(result.get("fromObjectId")), str(result.get("toObjectId")))
+            index = where.get(pair)
             if index is not None:
-                results[index] = WriteResult.ok(f"{result.from_object_id}-{result.to_object_id}")
-        for error in getattr(answer, "errors", None) or []:
-            context: Mapping[str, list[str]] = getattr(error, "context", None) or {}
+                results[index] = WriteResult.ok("-".join(pair))
+        for error in answer.get("errors") or []:
+            context: Mapping[str, list[str]] = error.get("context") or {}
             for source, target in zip(context.get("fromObjectId", []),
                                       context.get("toObjectId", []), strict=False):
                 index = where.get((source, target))

@@ -147,8 +147,8 @@ class SearchStream(Stream):
         self.searches += 1
         api = self.connector.api
         async with api.search_limiter.acquire(api.max_wait):
-            answer = (await self.connector.request(
-                "POST", f"/crm/v3/objects/{self.object_type}/search", json=body)).json()
+            answer = await self.connector.send(
+                "POST", f"/crm/v3/objects/{self.object_type}/search", body)
         results = list(answer.get("results") or [])
         more = bool(((answer.get("paging") or {}).get("next") or {}).get("after"))
         return results, more
@@ -181,8 +181,8 @@ class DealStream(SearchStream):
         for start in range(0, len(page), 100):
             chunk = page[start:start + 100]
             body = {"inputs": [{"id": r["id"]} for r in chunk]}
-            answer = (await self.connector.request(
-                "POST", "/crm/v4/associations/deals/contacts/batch/read", json=body)).json()
+            answer = await self.connector.send(
+                "POST", "/crm/v4/associations/deals/contacts/batch/read", body)
             for result in answer.get("results") or []:
                 contacts[str(result["from"]["id"])] = [str(to["toObjectId"])
                                                        for to in result.get("to") or []]
