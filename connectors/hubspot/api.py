@@ -53,13 +53,10 @@ MODELS.client_side_validation = False
 # SDK APIs by short name: (discovery path on the client, API attribute).
 _APIS: dict[str, tuple[str, str]] = {
     "objects.basic": ("crm.objects", "basic_api"),
-    "objects.batch": ("crm.objects", "batch_api"),
-    "objects.search": ("crm.objects", "search_api"),
     "properties.core": ("crm.properties", "core_api"),
     "properties.groups": ("crm.properties", "groups_api"),
     "lists.lists": ("crm.lists", "lists_api"),
     "lists.memberships": ("crm.lists", "memberships_api"),
-    "associations.batch": ("crm.associations.v4", "batch_api"),
     "oauth.tokens": ("oauth", "tokens_api"),
 }
 
@@ -184,8 +181,6 @@ class HubSpotApi:
         self.tokens = (TokenKeeper(self, settings, connection, on_token)
                        if settings.uses_oauth else None)
         self._gate: tuple[asyncio.AbstractEventLoop, asyncio.Semaphore] | None = None
-        self._count_lock = threading.Lock()
-        self.calls = 0  # HTTP requests sent to the API (each retry by a caller counts)
 
     # -- the SDK -----------------------------------------------------------------------------
 
@@ -212,12 +207,9 @@ class HubSpotApi:
 
     # -- calls -------------------------------------------------------------------------------
 
-    async def call(self, api_name: str, operation: str, *args: Any, search: bool = False,
-                   **kwargs: Any) -> Any:
+    async def call(self, api_name: str, operation: str, *args: Any, **kwargs: Any) -> Any:
         """Call `operation` of an SDK API once and return its data; failures become hub errors
-        (TransientError for the caller's retry to act on). `search` also takes a slot of the
-        search limiter.
-        """
+        (TransientError for the caller's retry to act on)."""
         api = self.sdk_api(api_name)
         kwargs.setdefault("_request_timeout", self.settings.timeout)
         method = getattr(api, f"{operation}_with_http_info")
@@ -226,8 +218,6 @@ class HubSpotApi:
         def send() -> Any:
             if self.tokens is not None:
                 attempt.token = self.tokens.current()
-            with self._count_lock:
-                self.calls += 1
             data, _status, headers = method(*args, **kwargs)
             self.limiter.observe(dict(headers or {}))
             return data
@@ -240,14 +230,9 @@ class HubSpotApi:
                 tokens.refresh(attempt.token)
 
         async with self.gate():
-            if search:
-                async with self.search_limiter.acquire(self.max_wait):
-                    return await self._send(send, refresh)
-            return await self._send(send, refresh)
-
-    async def _send(self, send: Callable[[], Any], refresh: Callable[[], None] | None) -> Any:
-        return await call_sdk_async(send, limiter=self.limiter, classify=read_sdk_error,
-                                    policy=self.policy, max_wait=self.max_wait, refresh=refresh)
+            return await call_sdk_async(send, limiter=self.limiter, classify=read_sdk_error,
+                                        policy=self.policy, max_wait=self.max_wait,
+                                        refresh=refresh)
 
     def gate(self) -> asyncio.Semaphore:
         """Bounds the calls in flight on this connection to `concurrency`."""
