@@ -8,7 +8,9 @@ Two ways to keep a list in step with a segment:
 - `ListSink.sync_membership(list, members)`: reconcile a whole list at once against HubSpot's
   own view of it, adding and removing exactly the difference.
 
-Either way the list is created on first use and found by name afterwards.
+Either way the list is created on first use and found by name afterwards: once, however many
+batches ask for it at the same moment, and a name another process took first is read, not
+refused.
 """
 
 from __future__ import annotations
