@@ -68,7 +68,7 @@ class Pipelines:
         store = self.hub.store()
         chosen = [d.id for d in store.dead_letters(pipeline, ids=ids)]
         with store.transaction() as tx:
-            return tx.set_dead_letter_status(chosen, "discarded")
+            return tx.ledger.set_dead_letter_status(chosen, "discarded")
 
 
 def _verified(plan: Plan, work: Callable[[], Awaitable[T]]) -> T:

@@ -51,7 +51,7 @@ class RunLease:
 
     def take(self, tx: Tx, run_id: int) -> None:
         """In the run's start transaction: take the lease or raise PipelineBusyError."""
-        stale = tx.acquire_lease(self.pipeline, run_id, self.holder, self.ttl)
+        stale = tx.ledger.acquire_lease(self.pipeline, run_id, self.holder, self.ttl)
         if stale is not None:
             log.warning("%s: run %d was interrupted (pid %d on %s stopped); run %d resumes "
                         "from its checkpoint", self.pipeline, stale.run_id, stale.pid,
@@ -59,7 +59,7 @@ class RunLease:
 
     def check(self, tx: Tx) -> None:
         """In a commit transaction: renew, or refuse to commit for a run that lost its lease."""
-        if self.lost or not tx.renew_lease(self.pipeline, self.holder.owner, self.ttl):
+        if self.lost or not tx.ledger.renew_lease(self.pipeline, self.holder.owner, self.ttl):
             self.lost = True
             raise LeaseLostError(f"{self.pipeline}: this run's lease was taken over by another "
                                  f"run (it was silent for over {self.ttl.total_seconds():.0f} s);"
@@ -67,11 +67,11 @@ class RunLease:
 
     def give_back(self, tx: Tx) -> None:
         if not self.lost:
-            tx.release_lease(self.pipeline, self.holder.owner)
+            tx.ledger.release_lease(self.pipeline, self.holder.owner)
 
     def _renew(self) -> None:
         with self.store.transaction() as tx:
-            if not tx.renew_lease(self.pipeline, self.holder.owner, self.ttl):
+            if not tx.ledger.renew_lease(self.pipeline, self.holder.owner, self.ttl):
                 self.lost = True
 
     @contextlib.asynccontextmanager
@@ -105,7 +105,7 @@ async def start_run(lease: RunLease, begin: Callable[[Tx], int], *, wait: bool =
     while True:
         try:
             with lease.store.transaction() as tx:
-                tx.reap_interrupted(lease.pipeline)  # before this run's own row exists
+                tx.ledger.reap_interrupted(lease.pipeline)  # before this run's own row exists
                 run_id = begin(tx)
                 lease.take(tx, run_id)
                 return run_id

@@ -10,9 +10,10 @@ from dataclasses import dataclass, field
 
 from hub.connector import Outcome
 from hub.connector.jsonsafe import from_json, to_json
+from hub.engine.outcome import Staged
 from hub.engine.payload import key_string, payload_hash
 from hub.engine.plan import Plan
-from hub.engine.sync import Staged, SyncEngine
+from hub.engine.sync import SyncEngine
 from hub.errors import RecordError
 from hub.store import DeadLetter
 
@@ -68,12 +69,12 @@ async def _replay(engine: SyncEngine, plan: Plan, letters: list[DeadLetter],
     payloads = {letter_id: item.payload for letter_id, item in staged}
     with engine.store.transaction() as tx:
         engine.lease(result.run_id).check(tx)
-        tx.put_hashes(plan.destination_id, hashes, created=created)
-        tx.set_dead_letter_status(result.replayed, "replayed")
+        tx.ledger.put_hashes(plan.destination_id, hashes, created=created)
+        tx.ledger.set_dead_letter_status(result.replayed, "replayed")
         for letter_id, error in result.still_failing.items():
             mapped = payloads.get(letter_id)
-            tx.retry_failed(letter_id, error, to_json(mapped) if mapped else None)
-        tx.add_counts(result.run_id, result.counts)
+            tx.ledger.retry_failed(letter_id, error, to_json(mapped) if mapped else None)
+        tx.ledger.add_counts(result.run_id, result.counts)
         engine.end_run(result.run_id, "succeeded" if not result.still_failing else "failed",
                        None if not result.still_failing else
                        f"{len(result.still_failing)} letter(s) still failing", tx=tx)

@@ -20,7 +20,6 @@ import contextlib
 import logging
 from collections import Counter
 from collections.abc import AsyncIterator, Callable, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -29,6 +28,7 @@ from hub.connector.jsonsafe import from_json, to_json
 from hub.engine import failpoints
 from hub.engine.breaker import Breaker
 from hub.engine.lease import OnWait, RunLease, lease_ttl_from_env, start_run
+from hub.engine.outcome import PageOutcome, RunResult, Staged, account
 from hub.engine.payload import key_string, key_tuple, payload_hash
 from hub.engine.plan import Plan
 from hub.errors import QuotaExhaustedError, RecordError, TenantMismatchError, TransientError
@@ -39,55 +39,6 @@ from hub.store.sink import StoreSink
 Progress = Callable[[Counter[str]], None]
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class Staged:
-    """A record on its way to the destination."""
-
-    key: str
-    payload: dict[str, Any]
-    record: Record
-    digest: str = ""
-
-
-@dataclass
-class RunResult:
-    pipeline: str
-    run_id: int | None
-    status: str
-    counts: Counter[str] = field(default_factory=Counter)
-    error: str | None = None
-    resume_at: datetime | None = None
-    would_write: list[dict[str, Any]] = field(default_factory=list)  # dry runs only
-    deleted: int = 0
-
-
-@dataclass
-class PageOutcome:
-    counts: Counter[str] = field(default_factory=Counter)
-    letters: list[dict[str, Any]] = field(default_factory=list)
-    hashes: dict[str, str] = field(default_factory=dict)
-    created: list[str] = field(default_factory=list)
-    # with open letters in the pipeline: keys of records that now went through, whose older
-    # letters this page's commit closes as superseded: source keys of records that mapped
-    # (invalid letters), destination keys of those written or unchanged (failed letters)
-    resolve: bool = False
-    mapped: list[str] = field(default_factory=list)
-    delivered: list[str] = field(default_factory=list)
-
-    def dead(self, kind: str, staged_or_record: Staged | Record, error: str,
-             source_key: str | None = None) -> None:
-        self.counts[kind] += 1
-        key: str | None
-        if isinstance(staged_or_record, Staged):
-            record, payload, key = (staged_or_record.record, staged_or_record.payload,
-                                    staged_or_record.key)
-        else:
-            record, payload, key = staged_or_record, None, source_key
-        self.letters.append({"kind": kind, "record": to_json(record), "record_key": key,
-                             "payload": to_json(payload) if payload is not None else None,
-                             "error": error})
 
 
 class SyncEngine:
@@ -107,7 +58,7 @@ class SyncEngine:
         """Record a run's start holding the pipeline's lease: one live run per pipeline."""
         lease = RunLease(self.store, pipeline, self.lease_ttl)
         run_id = await start_run(
-            lease, lambda tx: tx.start_run(pipeline, cursor_from=cursor_from, kind=kind),
+            lease, lambda tx: tx.ledger.start_run(pipeline, cursor_from=cursor_from, kind=kind),
             wait=wait, on_wait=on_wait)
         self._leases[run_id] = lease
         return run_id
@@ -136,7 +87,7 @@ class SyncEngine:
     @staticmethod
     def end_run_in(tx: Tx, lease: RunLease, run_id: int, status: str, error: str | None,
                    resume_at: datetime | None) -> None:
-        tx.finish_run(run_id, status, error, resume_at)
+        tx.ledger.finish_run(run_id, status, error, resume_at)
         lease.give_back(tx)
 
     async def run(self, plan: Plan, *, full_refresh: bool = False, dry_run: bool = False,
@@ -154,10 +105,10 @@ class SyncEngine:
             result.run_id = await self.begin_run(plan.name, wait=wait, on_wait=on_wait)
             with self.store.transaction() as tx:
                 # mirror compares the whole source with the destination: it always reads it all
-                stored = None if (full_refresh or mirror) else tx.get_cursor(plan.name)
-                tx.set_run_cursor_from(result.run_id, stored)
-                baseline = mirror and tx.has_hub_created(plan.destination_id)
-                resolve = tx.has_open_dead_letters(plan.name)
+                stored = None if (full_refresh or mirror) else tx.ledger.get_cursor(plan.name)
+                tx.ledger.set_run_cursor_from(result.run_id, stored)
+                baseline = mirror and tx.ledger.has_hub_created(plan.destination_id)
+                resolve = tx.ledger.has_open_dead_letters(plan.name)
         elif not (full_refresh or mirror):
             stored = self.store.get_cursor(plan.name)
         # kept in the exact JSON form (see _commit): dates come back as dates
@@ -238,7 +189,7 @@ class SyncEngine:
         if seen is not None:
             seen.update(staged)
         with self.store.transaction() as tx:
-            sent = tx.get_hashes(plan.destination_id, staged)
+            sent = tx.ledger.get_hashes(plan.destination_id, staged)
         todo = []
         for item in staged.values():
             item.digest = payload_hash(item.payload)
@@ -272,7 +223,7 @@ class SyncEngine:
                         and attempt < self.record_attempts:
                     again.append(item)
                 else:
-                    _account(outcome, item, res)
+                    account(outcome, item, res)
             pending = again
 
     def _breaker(self, plan: Plan) -> Breaker:
@@ -345,17 +296,17 @@ class SyncEngine:
                 assert isinstance(plan.sink, StoreSink)
                 results = plan.sink.write_in(tx.conn, [s.payload for s in write], plan.mode)
                 for item, res in zip(write, results, strict=True):
-                    _account(outcome, item, res)
-            tx.put_hashes(plan.destination_id, outcome.hashes, created=outcome.created)
+                    account(outcome, item, res)
+            tx.ledger.put_hashes(plan.destination_id, outcome.hashes, created=outcome.created)
             if outcome.resolve:
                 # a newer copy of these records went through: replaying an older letter
                 # would overwrite it with stale data
-                tx.close_dead_letters(plan.name, "invalid", outcome.mapped, "superseded")
-                tx.close_dead_letters(plan.name, "failed", outcome.delivered, "superseded")
-            tx.add_dead_letters(plan.name, run_id, outcome.letters)
-            tx.add_counts(run_id, outcome.counts, cursor_to=checkpoint)
+                tx.ledger.close_dead_letters(plan.name, "invalid", outcome.mapped, "superseded")
+                tx.ledger.close_dead_letters(plan.name, "failed", outcome.delivered, "superseded")
+            tx.ledger.add_dead_letters(plan.name, run_id, outcome.letters)
+            tx.ledger.add_counts(run_id, outcome.counts, cursor_to=checkpoint)
             if keep_cursor:
-                tx.set_cursor(plan.name, checkpoint)
+                tx.ledger.set_cursor(plan.name, checkpoint)
 
     # -- mirror ---------------------------------------------------------------------------------
     async def _mirror_deletes(self, plan: Plan, seen: set[str], baseline: bool,
@@ -371,7 +322,7 @@ class SyncEngine:
                         "to their destination keys", plan.name, counts["invalid"])
             return 0
         with self.store.transaction() as tx:
-            gone = sorted(tx.hub_created_keys(plan.destination_id) - seen)
+            gone = sorted(tx.ledger.hub_created_keys(plan.destination_id) - seen)
         deleted = 0
         size = max(1, plan.sink.batch_size)
         for start in range(0, len(gone), size):
@@ -381,25 +332,10 @@ class SyncEngine:
             done = [k for k, r in zip(batch, results, strict=True)
                     if r.outcome is Outcome.WRITTEN]
             with self.store.transaction() as tx:  # per batch: a crash repeats only the rest
-                tx.forget_hashes(plan.destination_id, done)
+                tx.ledger.forget_hashes(plan.destination_id, done)
             deleted += len(done)
         return deleted
 
-
-
-def _account(outcome: PageOutcome, item: Staged, res: WriteResult) -> None:
-    """Record one write's final result in the page's outcome."""
-    if res.outcome is Outcome.WRITTEN:
-        outcome.counts["written"] += 1
-        outcome.hashes[item.key] = item.digest
-        if outcome.resolve:
-            outcome.delivered.append(item.key)
-        if res.created:
-            outcome.created.append(item.key)
-    elif res.outcome is Outcome.FILTERED:
-        outcome.counts["filtered"] += 1
-    else:
-        outcome.dead("failed", item, res.error or "the destination refused it")
 
 
 @contextlib.asynccontextmanager

@@ -24,9 +24,12 @@ from hub.store.database import make_engine
 from hub.store.sink import StoreSink, StoreSinkOptions
 from hub.store.stream import StoreStream, StoreStreamOptions
 
+# the engine's own bookkeeping, never a pipeline's object
+ENGINE_STATE = frozenset({"cursors", "sent_hashes", "run_leases", "identity_links"})
 # the canonical tables a pipeline may read or write: those keyed by tenant
 CANONICAL = tuple(sorted(name for name, table in t.metadata.tables.items()
-                         if "tenant" in table.c and table.c.tenant.primary_key))
+                         if "tenant" in table.c and table.c.tenant.primary_key
+                         and name not in ENGINE_STATE))
 
 
 class StoreSettings(ConnectorSettings):

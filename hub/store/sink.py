@@ -21,7 +21,7 @@ from pydantic import Field
 
 from hub.connector import Options, Record, Sink, WriteMode, WriteResult
 from hub.model.events import CART_UPDATED, ORDER_CREATED, DomainEvent
-from hub.store.messaging import MessagingState
+from hub.store.outbox import Outbox
 from hub.store.upsert import upsert
 
 # what a write into a table announces: (event type, only when the row is new)
@@ -128,9 +128,7 @@ class StoreSink(Sink):
         if event is None:
             return
         kind, only_new = event
-        outbox = MessagingState()
-        outbox.conn = conn
-        outbox.append_events(
+        Outbox(conn).append_events(
             DomainEvent(type=kind, tenant=self.tenant, key=str(row.get("id")),
                         payload={k: v for k, v in row.items() if k != "tenant"})
             for row, new in zip(rows, created, strict=True) if new or not only_new)

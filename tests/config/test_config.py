@@ -50,8 +50,13 @@ CASES = [
          "8:14: pipelines.customers.source.connection: no connection named 'shp'"),
     Case("unknown stream option", GOOD.replace("primary_key: [id]", "primary_key: [id], x: 1"),
          "8:90: pipelines.customers.source.x: unknown key"),
-    Case("missing sink option", GOOD.replace(", key: [id]", ""),
-         "9:5: pipelines.customers.destination.key: required key is missing"),
+    Case("missing sink option",
+         GOOD.replace("  shop:", "  wh: {connector: sql, url: 'sqlite:///wh.db'}\n  shop:")
+         .replace("connection: store, object: contacts, key: [id]", "connection: wh, object: t"),
+         "10:5: pipelines.customers.destination.key: required key is missing"),
+    Case("store key not the table's", GOOD.replace("key: [id]", "key: [email]"),
+         "9:5: pipelines.customers.destination: the store's contacts are keyed by "
+         "['tenant', 'id'], not ['email']"),
     Case("bad write mode", GOOD.replace("object: contacts", "object: contacts, mode: merge"),
          "9:56: pipelines.customers.destination.mode: Input should be"),
     Case("bad cron", GOOD + "    schedule: every morning\n",
@@ -97,7 +102,7 @@ def test_good_config_loads_with_the_builtin_store_connection(tmp_path: Path) -> 
 
 def test_all_problems_are_reported_together(tmp_path: Path) -> None:
     text = GOOD.replace("connector: sql", "connector: nope") + "  second:\n" + textwrap.indent(
-        "source: {connection: gone, stream: s}\ndestination: {connection: store, object: o, "
+        "source: {connection: gone, stream: s}\ndestination: {connection: store, object: contacts, "
         "key: [id]}\n", "    ")
     (tmp_path / "hub.yaml").write_text(text)
     with pytest.raises(ConfigError) as info:
@@ -112,7 +117,7 @@ def test_secrets_resolve_from_env_and_file(tmp_path: Path, monkeypatch: pytest.M
     (tmp_path / "secret.txt").write_text("other.db\n")
     text = GOOD.replace("sqlite:///shop.db", "sqlite:///${SHOP_DB}").replace(
         "  customers:", "  c2:\n    source: {connection: b, stream: s, primary_key: [id]}\n"
-        "    destination: {connection: store, object: o, key: [id]}\n  customers:")
+        "    destination: {connection: store, object: contacts, key: [id]}\n  customers:")
     text = text.replace("pipelines:", "  b:\n    connector: sql\n"
                         "    url: sqlite:///${file:secret.txt}\npipelines:")
     (tmp_path / "hub.yaml").write_text(text)

@@ -70,7 +70,7 @@ def edit_and_grow(project: Project, rows: dict[int, dict[str, Any]], rng: random
 @pytest.mark.slow
 @pytest.mark.parametrize(("backend", "total", "kills"), [
     ("sqlite", 100_000, 24),
-    pytest.param("postgres", 20_000, 10, marks=pytest.mark.postgres),
+    pytest.param("postgres", 10_000, 6, marks=pytest.mark.postgres),
 ])
 def test_killed_at_random_moments_nothing_is_lost_or_doubled(
         backend: str, total: int, kills: int, request: pytest.FixtureRequest,

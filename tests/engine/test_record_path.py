@@ -43,12 +43,12 @@ def test_a_record_keeps_one_open_dead_letter(store_url: str) -> None:
 
     try:
         with store.transaction() as tx:
-            tx.add_dead_letters("p", 1, [letter("[1]", "first"), letter(None, "keyless"),
+            tx.ledger.add_dead_letters("p", 1, [letter("[1]", "first"), letter(None, "keyless"),
                                          letter("[2]", "two")])
         with store.transaction() as tx:  # a later run refuses [1] again, twice in one page
-            tx.add_dead_letters("p", 2, [letter("[1]", "second"), letter(None, "keyless"),
+            tx.ledger.add_dead_letters("p", 2, [letter("[1]", "second"), letter(None, "keyless"),
                                          letter("[1]", "third"), letter("[3]", "three")])
-            tx.add_dead_letters("other", 2, [letter("[1]", "another pipeline's")])
+            tx.ledger.add_dead_letters("other", 2, [letter("[1]", "another pipeline's")])
         open_letters = store.dead_letters("p")
         assert sorted(((d.record_key, d.error) for d in open_letters), key=str) == sorted(
             [("[1]", "third"), ("[2]", "two"), ("[3]", "three"), (None, "keyless"),
@@ -57,9 +57,9 @@ def test_a_record_keeps_one_open_dead_letter(store_url: str) -> None:
         assert (merged.attempts, merged.run_id, merged.record["error"]) == (2, 2, "third")
 
         with store.transaction() as tx:  # once replayed, a new failure opens a new letter
-            tx.set_dead_letter_status([merged.id], "replayed")
+            tx.ledger.set_dead_letter_status([merged.id], "replayed")
         with store.transaction() as tx:
-            tx.add_dead_letters("p", 3, [letter("[1]", "fourth")])
+            tx.ledger.add_dead_letters("p", 3, [letter("[1]", "fourth")])
         assert [(d.record_key, d.attempts) for d in store.dead_letters("p", ids=None)
                 if d.record_key == "[1]"] == [("[1]", 1)]
         assert len(store.dead_letters("other")) == 1
@@ -73,7 +73,7 @@ async def test_a_replay_that_fails_is_recorded_as_failed_and_keeps_its_letters(
     store.upgrade()
     try:
         with store.transaction() as tx:
-            tx.add_dead_letters("people", None, [
+            tx.ledger.add_dead_letters("people", None, [
                 {"kind": "failed", "record": {"id": "1", "email": "p1@example.com"},
                  "record_key": '["1"]', "error": "busy"}])
         with pytest.raises(PermanentError):

@@ -145,7 +145,7 @@ def _plant_lease(project: Project, *, host: str, expires_in: timedelta) -> None:
     store = project.store()
     try:
         with store.transaction() as tx:
-            run_id = tx.start_run("customers")
+            run_id = tx.ledger.start_run("customers")
             tx.conn.execute(sa.insert(t.run_leases).values(
                 pipeline="customers", run_id=run_id, owner="elsewhere", host=host, pid=4242,
                 process_started="1", acquired_at=at - timedelta(minutes=5),

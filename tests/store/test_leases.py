@@ -21,8 +21,8 @@ def dead_holder() -> Holder:
 
 def start(store: StateStore, holder: Holder, ttl: timedelta = timedelta(minutes=5)) -> int:
     with store.transaction() as tx:
-        run_id = tx.start_run("p")
-        tx.acquire_lease("p", run_id, holder, ttl)
+        run_id = tx.ledger.start_run("p")
+        tx.ledger.acquire_lease("p", run_id, holder, ttl)
         return run_id
 
 
@@ -42,8 +42,8 @@ def test_a_given_back_lease_can_be_taken_again(store: StateStore) -> None:
     me = Holder.this_process()
     run_id = start(store, me)
     with store.transaction() as tx:
-        tx.finish_run(run_id, "succeeded")
-        tx.release_lease("p", me.owner)
+        tx.ledger.finish_run(run_id, "succeeded")
+        tx.ledger.release_lease("p", me.owner)
     start(store, Holder.this_process())
     assert statuses(store) == ["succeeded", "running"]
 
@@ -63,26 +63,26 @@ def test_an_expired_lease_is_stale_even_when_its_process_lives(store: StateStore
 def test_reaping_marks_only_runs_whose_process_is_gone(store: StateStore) -> None:
     start(store, dead_holder())
     with store.transaction() as tx:
-        tx.start_run("q")  # running with no lease at all (an older hub's run)
+        tx.ledger.start_run("q")  # running with no lease at all (an older hub's run)
     live = Holder.this_process()
     with store.transaction() as tx:
-        run_id = tx.start_run("r")
-        tx.acquire_lease("r", run_id, live)
+        run_id = tx.ledger.start_run("r")
+        tx.ledger.acquire_lease("r", run_id, live)
     by_pipeline = {r.pipeline: r.status for r in store.runs()}
     assert by_pipeline == {"p": "interrupted", "q": "interrupted", "r": "running"}
     with store.transaction() as tx:
-        assert tx.lease("p") is None
-        assert tx.lease("r") is not None
+        assert tx.ledger.lease("p") is None
+        assert tx.ledger.lease("r") is not None
 
 
 def test_a_run_whose_lease_was_taken_over_cannot_commit(store: StateStore) -> None:
     old = RunLease(store, "p", timedelta(seconds=-1))  # silent past its lease at once
     with store.transaction() as tx:
-        old.take(tx, tx.start_run("p"))
+        old.take(tx, tx.ledger.start_run("p"))
     start(store, Holder.this_process())  # the new holder takes over
     with pytest.raises(LeaseLostError, match="taken over"), store.transaction() as tx:
         old.check(tx)
     with store.transaction() as tx:
         old.give_back(tx)  # a lost lease is not given back: the new holder keeps it
-        assert tx.lease("p") is not None
+        assert tx.ledger.lease("p") is not None
     assert statuses(store) == ["interrupted", "running"]

@@ -50,61 +50,61 @@ def test_ensure_schema_is_idempotent(store: StateStore) -> None:
 def test_cursor_round_trip_and_clear(store: StateStore) -> None:
     assert store.get_cursor("p") is None
     with store.transaction() as tx:
-        tx.set_cursor("p", {"position": ["2025-01-01 00:00:00", 7]})
+        tx.ledger.set_cursor("p", {"position": ["2025-01-01 00:00:00", 7]})
     with store.transaction() as tx:
-        tx.set_cursor("p", {"position": ["2025-01-02 00:00:00", 3]})
+        tx.ledger.set_cursor("p", {"position": ["2025-01-02 00:00:00", 3]})
     assert store.get_cursor("p") == {"position": ["2025-01-02 00:00:00", 3]}
     with store.transaction() as tx:
-        tx.clear_cursor("p")
+        tx.ledger.clear_cursor("p")
     assert store.get_cursor("p") is None
 
 
 def test_a_failed_transaction_leaves_nothing(store: StateStore) -> None:
     def crash_before_commit() -> None:
         with store.transaction() as tx:
-            tx.set_cursor("p", {"position": [1]})
-            tx.put_hashes("dest", {"k": "h"})
+            tx.ledger.set_cursor("p", {"position": [1]})
+            tx.ledger.put_hashes("dest", {"k": "h"})
             raise RuntimeError("crash between write and commit")
 
     with pytest.raises(RuntimeError):
         crash_before_commit()
     assert store.get_cursor("p") is None
     with store.transaction() as tx:
-        assert tx.get_hashes("dest", ["k"]) == {}
+        assert tx.ledger.get_hashes("dest", ["k"]) == {}
 
 
 def test_hashes_remember_who_created_the_record(store: StateStore) -> None:
     keys = [f"k{i}" for i in range(1200)]  # more than one IN chunk
     with store.transaction() as tx:
-        tx.put_hashes("dest", dict.fromkeys(keys, "h1"), created=keys[:10])
+        tx.ledger.put_hashes("dest", dict.fromkeys(keys, "h1"), created=keys[:10])
     with store.transaction() as tx:
-        tx.put_hashes("dest", {"k0": "h2", "k11": "h2"})
-        got = tx.get_hashes("dest", [*keys, "missing"])
+        tx.ledger.put_hashes("dest", {"k0": "h2", "k11": "h2"})
+        got = tx.ledger.get_hashes("dest", [*keys, "missing"])
         assert len(got) == 1200
         assert got["k0"] == "h2"
         assert got["k5"] == "h1"
-        assert tx.hub_created_keys("dest") == set(keys[:10])  # an update does not clear it
-        tx.forget_hashes("dest", ["k0"])
-        assert "k0" not in tx.get_hashes("dest", ["k0"])
+        assert tx.ledger.hub_created_keys("dest") == set(keys[:10])  # an update does not clear it
+        tx.ledger.forget_hashes("dest", ["k0"])
+        assert "k0" not in tx.ledger.get_hashes("dest", ["k0"])
 
 
 def test_run_counts_accumulate_and_balance(store: StateStore) -> None:
     with store.transaction() as tx:
-        run = tx.start_run("p", cursor_from={"position": [0]})
-        tx.add_counts(run, {"read": 10, "written": 6, "unchanged": 2, "invalid": 1})
-        tx.add_counts(run, {"read": 5, "written": 4, "failed": 1, "filtered": 1},
+        run = tx.ledger.start_run("p", cursor_from={"position": [0]})
+        tx.ledger.add_counts(run, {"read": 10, "written": 6, "unchanged": 2, "invalid": 1})
+        tx.ledger.add_counts(run, {"read": 5, "written": 4, "failed": 1, "filtered": 1},
                       cursor_to={"position": [15]})
     record = store.run(run)
     assert record is not None
     assert (record.read, record.written, record.failed) == (15, 10, 1)
     assert record.balanced  # 10 written + 2 unchanged + 1 invalid + 1 failed + 1 filtered
     with store.transaction() as tx:
-        tx.add_counts(run, {"read": 1})
+        tx.ledger.add_counts(run, {"read": 1})
     lopsided = store.run(run)
     assert lopsided is not None
     assert not lopsided.balanced
     with store.transaction() as tx:
-        tx.finish_run(run, "succeeded")
+        tx.ledger.finish_run(run, "succeeded")
     finished = store.runs("p")[0]
     assert finished.status == "succeeded"
     assert finished.finished_at is not None
@@ -113,7 +113,7 @@ def test_run_counts_accumulate_and_balance(store: StateStore) -> None:
 
 def test_dead_letters_keep_record_payload_and_reason(store: StateStore) -> None:
     with store.transaction() as tx:
-        tx.add_dead_letters("p", None, [
+        tx.ledger.add_dead_letters("p", None, [
             {"kind": "invalid", "record": {"email": "bad@"}, "error": "email: not valid",
              "record_key": "1"},
             {"kind": "failed", "record": {"id": 2}, "payload": {"id": "2"},
@@ -125,7 +125,7 @@ def test_dead_letters_keep_record_payload_and_reason(store: StateStore) -> None:
     assert letters[1].payload == {"id": "2"}
     assert letters[1].attempts == 3
     with store.transaction() as tx:
-        assert tx.set_dead_letter_status([letters[0].id], "discarded") == 1
+        assert tx.ledger.set_dead_letter_status([letters[0].id], "discarded") == 1
     assert [d.id for d in store.dead_letters("p")] == [letters[1].id]
     assert store.dead_letters("p", status="discarded")[0].error == "email: not valid"
 
@@ -133,38 +133,38 @@ def test_dead_letters_keep_record_payload_and_reason(store: StateStore) -> None:
 def test_outbox_relays_in_order_once(store: StateStore) -> None:
     events = [DomainEvent(type="order.created", tenant="t", key=f"o{i}") for i in range(3)]
     with store.transaction() as tx:
-        tx.append_events(events)
+        tx.outbox.append_events(events)
     with store.transaction() as tx:
-        pending = tx.pending_events()
+        pending = tx.outbox.pending_events()
         assert [e.id for _, e in pending] == [e.id for e in events]
-        tx.mark_relayed([seq for seq, _ in pending[:2]])
+        tx.outbox.mark_relayed([seq for seq, _ in pending[:2]])
     with store.transaction() as tx:
-        assert [e.id for _, e in tx.pending_events()] == [events[2].id]
+        assert [e.id for _, e in tx.outbox.pending_events()] == [events[2].id]
 
 
 def test_outbox_refuses_the_same_event_twice(store: StateStore) -> None:
     event = DomainEvent(type="cart.updated", tenant="t", key="c1")
     with store.transaction() as tx:
-        tx.append_events([event])
+        tx.outbox.append_events([event])
     with pytest.raises(sa.exc.IntegrityError), store.transaction() as tx:
-        tx.append_events([event])
+        tx.outbox.append_events([event])
 
 
 def test_processed_events_are_claimed_once_per_consumer(store: StateStore) -> None:
     with store.transaction() as tx:
-        assert tx.claim_event("triggers", "evt-1")
-        assert not tx.claim_event("triggers", "evt-1")
-        assert tx.claim_event("crm", "evt-1")
+        assert tx.outbox.claim_event("triggers", "evt-1")
+        assert not tx.outbox.claim_event("triggers", "evt-1")
+        assert tx.outbox.claim_event("crm", "evt-1")
 
 
 def test_send_ledger_reserves_a_key_once(store: StateStore) -> None:
     with store.transaction() as tx:
-        assert tx.ledger_reserve("k1", tenant="t", channel="sms", provider="twilio",
+        assert tx.sends.ledger_reserve("k1", tenant="t", channel="sms", provider="twilio",
                                  contact_id="c1")
-        assert not tx.ledger_reserve("k1", tenant="t", channel="sms", provider="twilio",
+        assert not tx.sends.ledger_reserve("k1", tenant="t", channel="sms", provider="twilio",
                                      contact_id="c1")
-        tx.ledger_update("k1", "sent", "SM123")
-        entry = tx.ledger_entry("k1")
+        tx.sends.ledger_update("k1", "sent", "SM123")
+        entry = tx.sends.ledger_entry("k1")
     assert entry is not None
     assert (entry["status"], entry["provider_message_id"]) == ("sent", "SM123")
 

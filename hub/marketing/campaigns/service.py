@@ -124,7 +124,7 @@ class CampaignService:
         repo.audit(tx, tenant=campaign.tenant, actor=command.actor,
                    action=type(command).__name__, subject_id=campaign.id, at=at,
                    detail={"outcome": "done", "command": _fields(command), **detail})
-        tx.append_events(events)
+        tx.outbox.append_events(events)
         return Outcome(campaign, tuple(events))
 
     @staticmethod

@@ -105,7 +105,7 @@ class LeadPipeline:
                 processed.append(done)
                 if done.newly_qualified:
                     events.append(self._follow_up(done, now))
-            tx.append_events(events)
+            tx.outbox.append_events(events)
         return LeadBatch(tuple(processed), tuple(refused), tuple(events))
 
     def _one(self, tx: Tx, merged: MergedLead, now: datetime) -> ProcessedLead:

@@ -160,7 +160,7 @@ class SegmentService:
                             name, percent or 0.0)
                 return result
             self._apply(conn, name, entered, exited, now)
-            tx.append_events(self._events(name, entered, exited, len(new), now))
+            tx.outbox.append_events(self._events(name, entered, exited, len(new), now))
         if definition.spec.for_messaging:
             log.info("segment %s: %d in, %d out, %d members", name, len(entered), len(exited),
                      len(new))

@@ -138,7 +138,7 @@ class TriggerEngine:
         if not self._record(tx, trigger, occasion, firing.key, FIRED, now, {"message": intent}):
             return Firing(trigger.name, occasion.contact_id, firing.key, "duplicate",
                           "recorded by another worker")
-        tx.append_events([DomainEvent(
+        tx.outbox.append_events([DomainEvent(
             type=TRIGGER_FIRED, tenant=self.tenant, key=occasion.contact_id, occurred_at=now,
             correlation_id=correlation_id, payload={
                 "trigger": trigger.name, "kind": trigger.kind, "reference": occasion.reference,

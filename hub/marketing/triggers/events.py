@@ -54,7 +54,7 @@ class TriggerEvents:
             if event.tenant != self.tenant:
                 continue
             with self.store.transaction() as tx:
-                if not tx.claim_event(f"{CONSUMER}:{self.tenant}", event.id):
+                if not tx.outbox.claim_event(f"{CONSUMER}:{self.tenant}", event.id):
                     continue  # a replay of an event already applied
                 self._dispatch(tx, event)
                 handled += 1

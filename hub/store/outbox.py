@@ -1,14 +1,14 @@
-"""Streaming and messaging state: the transactional outbox, processed event ids, send ledger.
+"""The transactional outbox and the processed-event ids, in the caller's transaction.
 
-Mixed into the store's transaction object, so that an event is appended in the same
-transaction as the state change it announces.
+An event is appended in the same transaction as the state change it announces; the relay
+reads what is not relayed yet and marks it once the broker has it. A consumer claims an
+event id before acting on it, so a redelivered event is handled once.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import Any
 
 import sqlalchemy as sa
 
@@ -20,8 +20,9 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-class MessagingState:
-    conn: sa.Connection
+class Outbox:
+    def __init__(self, conn: sa.Connection) -> None:
+        self.conn = conn
 
     # -- outbox -----------------------------------------------------------------------------
     def append_events(self, events: Iterable[DomainEvent]) -> int:
@@ -58,30 +59,3 @@ class MessagingState:
         self.conn.execute(t.processed_events.insert().values(
             consumer=consumer, event_id=event_id, processed_at=_now()))
         return True
-
-    # -- send ledger ------------------------------------------------------------------------
-    def ledger_entry(self, idempotency_key: str) -> dict[str, Any] | None:
-        row = self.conn.execute(
-            sa.select(t.send_ledger).where(t.send_ledger.c.idempotency_key == idempotency_key)
-        ).first()
-        return row._asdict() if row else None
-
-    def ledger_reserve(self, idempotency_key: str, *, tenant: str, channel: str, provider: str,
-                       contact_id: str) -> bool:
-        """Reserve a send before calling the provider; False if the key was already used."""
-        if self.ledger_entry(idempotency_key) is not None:
-            return False
-        ts = _now()
-        self.conn.execute(t.send_ledger.insert().values(
-            idempotency_key=idempotency_key, tenant=tenant, channel=channel, provider=provider,
-            contact_id=contact_id, status="pending", created_at=ts, updated_at=ts))
-        return True
-
-    def ledger_update(self, idempotency_key: str, status: str,
-                      provider_message_id: str | None = None) -> None:
-        values: dict[str, Any] = {"status": status, "updated_at": _now()}
-        if provider_message_id:
-            values["provider_message_id"] = provider_message_id
-        ledger = t.send_ledger
-        self.conn.execute(sa.update(ledger)
-                          .where(ledger.c.idempotency_key == idempotency_key).values(**values))
