@@ -73,6 +73,17 @@ def verify_pipelines(hub: Hub, names: Iterable[str]) -> dict[str, Verification]:
     return found
 
 
+def check_config(hub: Hub, *, connect: bool = False) -> Verification:
+    """Every problem of every mapping a pipeline names; with `connect`, also what each
+    pipeline names verified in the live systems."""
+    loaded = hub.config()
+    found = Verification(mapping_problems(loaded))
+    if connect:
+        for verified in verify_pipelines(hub, loaded.config.pipelines).values():
+            found.extend(verified)
+    return found
+
+
 def mapping_problems(loaded: LoadedConfig) -> list[Problem]:
     """Every problem of every mapping the pipelines name (a file shared is reported once)."""
     problems: list[Problem] = []

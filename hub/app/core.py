@@ -27,11 +27,12 @@ if TYPE_CHECKING:
     from hub.marketing.leads import LeadPipeline
     from hub.marketing.rfm import SnapshotReport
     from hub.marketing.segments import RefreshResult, SegmentService, SegmentSet
-    from hub.marketing.triggers import TriggerEngine, TriggerSet
+    from hub.marketing.triggers import Firing, TriggerEngine, TriggerSet
     from hub.plugin.host import PluginHost
     from hub.store import StateStore
 
 DEFAULT_TENANT = "default"
+_OVER_THE_STORE = ("sync_engine", "campaigns")  # the cached services that hold the store
 
 
 class Hub:
@@ -57,6 +58,8 @@ class Hub:
     def close(self) -> None:
         """Close what this hub opened; it can be opened again by asking for it."""
         store, self._store = self._store, None
+        for service in _OVER_THE_STORE:  # built again, over the store opened again
+            self.__dict__.pop(service, None)
         if store is not None:
             store.close()
 
@@ -194,6 +197,14 @@ class Hub:
 
         triggers = self.trigger_set
         return TriggerEngine(self.store(), triggers, tenant=self.tenant, clock=_clock(at))
+
+    def fire_triggers(self, at: datetime | None = None) -> list[Firing]:
+        """Fire what is due as of `at`: occasions read from the store, then pending ones
+        from events."""
+        from hub.marketing.triggers import TriggerEvents
+
+        engine = self.triggers(at)
+        return engine.run() + TriggerEvents(engine).run_due()
 
     def rfm_snapshot(self, at: datetime | None = None, *, refresh_segments: bool = False
                      ) -> tuple[SnapshotReport, list[RefreshResult]]:

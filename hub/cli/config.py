@@ -23,16 +23,12 @@ def check(ctx: typer.Context, connect: Annotated[bool, typer.Option(
                           "pipeline names exist")] = False) -> None:
     """Validate hub.yaml (schema, secrets, connections, pipelines, schedules) and every mapping
     a pipeline names, as `hub sync` would load them."""
-    from hub.app.checks import mapping_problems, verify_pipelines
+    from hub.app.checks import check_config
     from hub.config import redact
-    from hub.config.verify import Verification
 
     hub = ctx.ensure_object(Hub)
+    found = check_config(hub, connect=connect)
     loaded = hub.config()
-    found = Verification(mapping_problems(loaded))
-    if connect:
-        for verified in verify_pipelines(hub, loaded.config.pipelines).values():
-            found.extend(verified)
     for failure in found.failures:
         errors.print(f"error: {redact(failure)}", markup=False, highlight=False)
     if found.problems:

@@ -124,10 +124,7 @@ def trigger_preview(ctx: typer.Context, at: At = None,
 @triggers_app.command("run")
 def trigger_run(ctx: typer.Context, at: At = None) -> None:
     """Fire what is due: occasions read from the store, and pending ones from events."""
-    from hub.marketing.triggers import TriggerEvents
-
-    engine = ctx.ensure_object(Hub).triggers(at)
-    firings = engine.run() + TriggerEvents(engine).run_due()
+    firings = ctx.ensure_object(Hub).fire_triggers(at)
     _report(firings, 0, verb="fired")
 
 
