@@ -2,11 +2,14 @@
 
 `connectors.hubspot.sandbox` is a local emulator of HubSpot's API used by tests, benchmarks and
 the demo; `connectors.hubspot.signature` computes and checks HubSpot's webhook signatures.
+`HubSpotConnector` needs HubSpot's SDK (the `hubspot` extra) and is imported on first use, so
+the settings, the webhook verifier and the sandbox work without it.
 """
 
 from __future__ import annotations
 
-from connectors.hubspot.connector import HubSpotConnector
+from typing import TYPE_CHECKING, Any
+
 from connectors.hubspot.settings import HubSpotSettings
 from connectors.hubspot.webhooks import (
     Authority,
@@ -15,6 +18,9 @@ from connectors.hubspot.webhooks import (
     InboundChanges,
     InboundUpdate,
 )
+
+if TYPE_CHECKING:
+    from connectors.hubspot.connector import HubSpotConnector
 
 __all__ = [
     "Authority",
@@ -25,3 +31,14 @@ __all__ = [
     "InboundChanges",
     "InboundUpdate",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "HubSpotConnector":
+        from connectors.hubspot.sdk import require_sdk
+
+        require_sdk()
+        from connectors.hubspot.connector import HubSpotConnector
+
+        return HubSpotConnector
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

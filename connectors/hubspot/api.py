@@ -1,11 +1,12 @@
-"""One connection's way to HubSpot: the official SDK, run off the event loop, paced and retried.
+"""One connection's way to HubSpot: the official SDK, run off the event loop, paced and judged.
 
 Every call goes through `HubSpotApi.call`: a bounded number run at once, each in a worker
 thread through `hub.http.call_sdk_async`, which takes a slot of the per-credential limiter
-(shared by every pipeline of the process), judges failures by HubSpot's policy and retries what
-may be retried. The SDK's `*_with_http_info` form is used so the X-HubSpot-RateLimit headers of
-successful answers correct the limiter too, not only those of refusals. SDK-level retries are
-switched off: the hub's retry honours the vendor's waits and counts attempts once.
+(shared by every pipeline of the process) and turns a failure into the hub error HubSpot's
+policy assigns. The SDK's `*_with_http_info` form is used so the X-HubSpot-RateLimit headers of
+successful answers correct the limiter too, not only those of refusals. A call is sent once:
+SDK-level retries are switched off and the hub's one retry layer is the caller's (the engine
+retries a sink's write and a stream's page, `check()` its probe).
 
 OAuth connections hold a refresh token: an access token is issued before the first call and
 renewed when it expires or when HubSpot answers 401. A new refresh token (a rotation) is
@@ -30,7 +31,14 @@ from urllib3.util.retry import Retry
 from connectors.hubspot.errors import VENDOR, hubspot_policy, read_sdk_error
 from connectors.hubspot.settings import HubSpotSettings
 from hub.errors import AuthError, TransientError
-from hub.http import RateLimiter, Reply, RetryPolicy, call_sdk_async, credential_key, limiter_for
+from hub.http import (
+    DEFAULT_RETRY,
+    RateLimiter,
+    Reply,
+    call_sdk_async,
+    credential_key,
+    limiter_for,
+)
 
 log = logging.getLogger(__name__)
 
@@ -134,12 +142,12 @@ class HubSpotApi:
     """The SDK client of one connection, with its limiters, policy and concurrency bound."""
 
     def __init__(self, settings: HubSpotSettings, *, connection: str = "hubspot",
-                 retry: RetryPolicy | None = None,
+                 max_wait: float = DEFAULT_RETRY.max_wait,
                  on_token: TokenCallback | None = None) -> None:
         self.settings = settings
         self.connection = connection
         self.policy = hubspot_policy(settings.portal_time_zone)
-        self.retry = retry or RetryPolicy()
+        self.max_wait = max_wait  # the longest a call waits for a limiter slot
         secret = settings.access_token or settings.refresh_token
         assert secret is not None  # the settings model requires one of them
         key = credential_key(secret.get_secret_value(), f"hubspot:{settings.api_url}")
@@ -156,7 +164,7 @@ class HubSpotApi:
                        if settings.uses_oauth else None)
         self._gate: tuple[asyncio.AbstractEventLoop, asyncio.Semaphore] | None = None
         self._count_lock = threading.Lock()
-        self.calls = 0  # HTTP requests sent to the API (each retry counts)
+        self.calls = 0  # HTTP requests sent to the API (each retry by a caller counts)
 
     # -- the SDK -----------------------------------------------------------------------------
 
@@ -184,10 +192,10 @@ class HubSpotApi:
     # -- calls -------------------------------------------------------------------------------
 
     async def call(self, api_name: str, operation: str, *args: Any, search: bool = False,
-                   retry: RetryPolicy | None = None, **kwargs: Any) -> Any:
-        """Call `operation` of an SDK API and return its data; failures become hub errors.
-
-        `search` also takes a slot of the search limiter; `retry` overrides the connection's.
+                   **kwargs: Any) -> Any:
+        """Call `operation` of an SDK API once and return its data; failures become hub errors
+        (TransientError for the caller's retry to act on). `search` also takes a slot of the
+        search limiter.
         """
         api = self.sdk_api(api_name)
         kwargs.setdefault("_request_timeout", self.settings.timeout)
@@ -210,17 +218,15 @@ class HubSpotApi:
             def refresh() -> None:
                 tokens.refresh(attempt.token)
 
-        policy = retry or self.retry
         async with self._semaphore():
             if search:
-                async with self.search_limiter.acquire(policy.max_wait):
-                    return await self._send(send, refresh, policy)
-            return await self._send(send, refresh, policy)
+                async with self.search_limiter.acquire(self.max_wait):
+                    return await self._send(send, refresh)
+            return await self._send(send, refresh)
 
-    async def _send(self, send: Callable[[], Any], refresh: Callable[[], None] | None,
-                    retry: RetryPolicy) -> Any:
+    async def _send(self, send: Callable[[], Any], refresh: Callable[[], None] | None) -> Any:
         return await call_sdk_async(send, limiter=self.limiter, classify=read_sdk_error,
-                                    policy=self.policy, retry=retry, refresh=refresh)
+                                    policy=self.policy, max_wait=self.max_wait, refresh=refresh)
 
     def _semaphore(self) -> asyncio.Semaphore:
         loop = asyncio.get_running_loop()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
@@ -29,7 +30,7 @@ from hub.errors import (
     RecordError,
     TransientError,
 )
-from hub.http import RetryPolicy
+from hub.http import RetryPolicy, retry_call
 
 # `hub check` should answer in seconds, not wait out a full retry schedule.
 CHECK_RETRY = RetryPolicy(attempts=2, max_wait=5.0, base_wait=0.2)
@@ -45,6 +46,8 @@ class HubSpotConnector(Connector[HubSpotSettings]):
     # through (a record its side chokes on): dead-letter that batch and go on. An outage fails
     # every batch: three in a row stop the run, before the queue fills with a whole portal.
     stop_after_failing_batches: ClassVar[int | None] = 3
+    # The local emulator `hub sandbox hubspot` runs; named, never imported, by the connector.
+    sandbox: ClassVar[str | None] = "connectors.hubspot.sandbox"
 
     def __init__(self, settings: HubSpotSettings, *, name: str | None = None,
                  on_token: TokenCallback | None = None) -> None:
@@ -111,8 +114,9 @@ class HubSpotConnector(Connector[HubSpotSettings]):
         url = self.settings.api_url
         how = "an OAuth refresh token" if self.settings.uses_oauth else "a private-app token"
         try:
-            await self.api.call("objects.basic", "get_page", "contacts", limit=1,
-                                retry=CHECK_RETRY)
+            await retry_call(functools.partial(self.api.call, "objects.basic", "get_page",
+                                               "contacts", limit=1),
+                             policy=CHECK_RETRY, what=f"{self.name}: check")
         except AuthError as exc:
             return CheckResult(False, str(exc))
         except QuotaExhaustedError as exc:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from hub.app import Hub
@@ -33,5 +34,6 @@ def list_connectors(ctx: typer.Context) -> None:
         if info.name in listed or (info.status == "ok" and not info.connectors):
             continue
         status = info.status + (f": {info.error}" if info.error else "")
-        table.add_row(info.name, info.version, info.distribution, "-", "-", status)
+        # escaped: an error may hold brackets, e.g. an extra to install ('pkg[extra]')
+        table.add_row(info.name, info.version, info.distribution, "-", "-", escape(status))
     console.print(table)

@@ -1,7 +1,10 @@
 """`hub sandbox VENDOR --port N`: run a vendor's local emulator in the foreground.
 
-A sandbox lives in `connectors/<vendor>/sandbox` and offers `serve(port, config, host=…)` and a
-`SandboxConfig` dataclass; `--set name=value` changes one of its knobs (limits, latency …).
+A connector declares its sandbox module by import path (`sandbox = "pkg.sandbox"` on its class),
+so a third-party connector's sandbox runs here too; a bundled connector may instead ship
+`connectors/<vendor>/sandbox`. The module offers `serve(port, config, host=…)` and a
+`SandboxConfig` dataclass (hub.testing.sandbox.protocol); `--set name=value` changes one of its
+knobs (limits, latency …). Nothing is imported from a sandbox until this command runs.
 """
 
 from __future__ import annotations
@@ -16,15 +19,34 @@ import typer
 
 import connectors
 from hub.cli.output import console
-from hub.errors import ConfigError
+from hub.errors import ConfigError, PluginError
+from hub.plugin.host import default_host
 
 
-def available() -> list[str]:
-    """Vendors whose connector package ships a sandbox."""
-    return sorted(
-        info.name for info in pkgutil.iter_modules(connectors.__path__)
+def sandboxes() -> dict[str, str]:
+    """Import paths of sandbox modules by vendor: those registered connectors declare, and the
+    bundled `connectors.<vendor>.sandbox` packages (found even when the connector is broken)."""
+    found = {
+        info.name: f"connectors.{info.name}.sandbox"
+        for info in pkgutil.iter_modules(connectors.__path__)
         if info.ispkg and importlib.util.find_spec(f"connectors.{info.name}.sandbox") is not None
-    )
+    }
+    registry = default_host().connectors
+    for cid in registry:
+        declared = getattr(registry.get(cid), "sandbox", None)
+        if isinstance(declared, str) and declared:
+            found[cid] = declared
+    return found
+
+
+def _load(vendor: str, path: str) -> Any:
+    try:
+        module = importlib.import_module(path)
+    except ImportError as exc:
+        raise PluginError(f"the {vendor} sandbox ({path}) cannot be imported: {exc}") from None
+    if not callable(getattr(module, "serve", None)):
+        raise PluginError(f"the {vendor} sandbox ({path}) has no serve(port, config, host=...)")
+    return module
 
 
 def _coerce(name: str, kind: Any, text: str) -> Any:
@@ -77,9 +99,10 @@ def sandbox(
         "--set", help="a knob of the sandbox, e.g. --set burst_limit=10 (repeatable)")] = None,
 ) -> None:
     """Run a vendor's sandbox, a local emulator of its API, until interrupted (Ctrl-C)."""
-    if vendor not in available():
-        raise ConfigError(f"no sandbox for {vendor!r} (available: {', '.join(available())})")
-    module = importlib.import_module(f"connectors.{vendor}.sandbox")
+    found = sandboxes()
+    if vendor not in found:
+        raise ConfigError(f"no sandbox for {vendor!r} (available: {', '.join(sorted(found))})")
+    module = _load(vendor, found[vendor])
     config = _config(module, settings or [])
     token = ", ".join(getattr(config, "tokens", ()) or ())
     console.print(f"{vendor} sandbox on http://{host}:{port}"

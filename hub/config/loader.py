@@ -91,8 +91,10 @@ def _check_connections(loaded: LoadedConfig) -> list[Problem]:
     for name, conn in loaded.config.connections.items():
         if conn.connector not in loaded.host.connectors:
             known = ", ".join(loaded.host.connectors) or "none"
+            broken = loaded.host.connectors.broken.get(conn.connector)
             problems.append(doc.problem(
                 ("connections", name, "connector"),
+                f"connector {conn.connector!r} is broken: {broken}" if broken else
                 f"unknown connector {conn.connector!r} (installed: {known})"))
             continue
         model = loaded.host.connectors.get(conn.connector).settings_model

@@ -1,4 +1,4 @@
-"""Base classes for connector authors."""
+"""Base classes for connector authors, and the kit that makes a REST connector small."""
 
 from __future__ import annotations
 
@@ -14,19 +14,40 @@ from hub.connector.base import (
     WriteMode,
     WriteResult,
 )
+from hub.connector.http import HttpConnector
+from hub.connector.paging import (
+    KeysetPaginator,
+    LinkHeaderPaginator,
+    OffsetPaginator,
+    PageRequest,
+    Paginator,
+    SinglePage,
+    TokenPaginator,
+)
+from hub.connector.rest import BatchSink, RestStream
 from hub.connector.settings import ConnectorSettings, HttpConnectorSettings, RateLimit
 
 __all__ = [
+    "BatchSink",
     "CheckResult",
     "Connector",
     "ConnectorSettings",
+    "HttpConnector",
     "HttpConnectorSettings",
+    "KeysetPaginator",
+    "LinkHeaderPaginator",
+    "OffsetPaginator",
     "Options",
     "Outcome",
+    "PageRequest",
+    "Paginator",
     "RateLimit",
     "Record",
+    "RestStream",
+    "SinglePage",
     "Sink",
     "Stream",
+    "TokenPaginator",
     "WebhookVerifier",
     "WriteMode",
     "WriteResult",

@@ -8,17 +8,19 @@ batching, dead letters and checkpoints are the engine's.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import Any, ClassVar, Generic, Self, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
 from hub.connector.settings import ConnectorSettings
+from hub.errors import ConfigError
 
 Record = dict[str, Any]
 S = TypeVar("S", bound=ConnectorSettings)
+T = TypeVar("T")
 
 
 class WriteMode(StrEnum):
@@ -76,9 +78,21 @@ class Options(BaseModel):
 class Stream(ABC):
     """A source of records, read incrementally in (cursor, primary key) order.
 
-    `read(after)` yields pages of records strictly after the checkpoint `after` (as made by
-    `checkpoint`), ordered by cursor then primary key, so that resuming never loses a
-    record that shares its cursor value with the last one read, nor repeats one.
+    Attributes the engine reads:
+
+    - `name`: the stream's name, as a pipeline's `source.stream` names it.
+    - `primary_key`: the fields that identify a record at the source (dead letters and
+      checkpoints name records by them).
+    - `cursor_field`: the field that grows when a record changes (an update time, a sequence
+      number), or None for a stream that is read whole each run.
+
+    `read(after)` yields pages (lists) of records strictly after the checkpoint `after`,
+    ordered by cursor then primary key, so that resuming never loses a record that shares its
+    cursor value with the last one read, nor repeats one. `after` is None on a first or full
+    read, else a checkpoint this stream's `checkpoint` made, given back exactly (dates and
+    decimals included): by default `{"cursor": <cursor value>, "key": [<primary key values>]}`
+    of the last record of a committed page. A stream does not retry: the engine retries a
+    failed page by reading again after the last page it got.
     """
 
     name: str
@@ -109,7 +123,17 @@ class Stream(ABC):
 
 
 class Sink(ABC):
-    """A destination object. `write` returns one WriteResult per record, in order."""
+    """A destination object. `write` returns one WriteResult per record, in order.
+
+    - `name`: the object's name, as a pipeline's `destination.object` names it.
+    - `batch_size`: the most records the engine hands `write` at once (the vendor's batch
+      limit); a few batches are written concurrently.
+    - `modes`: the WriteModes this sink supports; a pipeline asking another is refused.
+
+    A sink does not retry: the engine retries a whole `write` that raised TransientError, and
+    records whose WriteResult is `retryable`; RecordError for the whole batch makes the engine
+    split it until the bad records stand alone.
+    """
 
     name: str
     batch_size: int = 100
@@ -127,21 +151,50 @@ class Sink(ABC):
         """Check against the live system that the object and its key exist (`Stream.verify`)."""
 
 
+# How a connector declares its streams and sinks: name → (class, options model). The class is
+# called with (connector, name, validated options); the kit's RestStream and BatchSink take
+# exactly that. The name "*" stands for any name (a table, an object type).
+StreamFactory = Callable[[Any, str, Any], Stream]
+SinkFactory = Callable[[Any, str, Any], Sink]
+
+
 class Connector(ABC, Generic[S]):
-    """A configured connection to one system. Subclass with `id` and `settings_model`."""
+    """A configured connection to one system. Subclass with `id` and `settings_model`.
+
+    `self.settings` is the connection's settings from hub.yaml, validated by `settings_model`
+    (secrets are SecretStr: `.get_secret_value()` reads one). `self.name` is the connection's
+    name. Declare `streams` and `sinks` and the base builds them, refusing unknown names (a
+    ConfigError listing the known ones) and unknown or bad options (the options model's
+    ValidationError, which `hub config check` points at in hub.yaml).
+    """
 
     id: ClassVar[str]
     settings_model: ClassVar[type[ConnectorSettings]] = ConnectorSettings
     description: ClassVar[str] = ""
-    #: names a person may use as `stream:`/`object:`; "*" means any table or object name
+    #: name → (Stream class, Options model), e.g. {"people": (PeopleStream, PeopleOptions)}
+    streams: ClassVar[Mapping[str, tuple[StreamFactory, type[Options]]]] = {}
+    sinks: ClassVar[Mapping[str, tuple[SinkFactory, type[Options]]]] = {}
+    #: names a person may use as `stream:`/`object:`; "*" means any table or object name.
+    #: Filled from `streams`/`sinks` when those are declared.
     stream_names: ClassVar[Sequence[str]] = ()
     sink_names: ClassVar[Sequence[str]] = ()
+    #: verifies the vendor's signed webhooks; `webhook_verifier()` builds it from the settings
+    webhook_verifier_class: ClassVar[type[WebhookVerifier] | None] = None
+    #: the module of the vendor's local emulator (`hub sandbox`), e.g. "connectors.acme.sandbox"
+    sandbox: ClassVar[str | None] = None
     #: failing batches in a row (batches still refused with a transient error once the
     #: engine's retries are spent) that mean this system is down and stop the run; fewer are
     #: dead-lettered and the run goes on. 1 stops at the first and dead-letters none: the
     #: safe choice where a failure is nearly always an outage (a database). None never stops.
     #: A pipeline's `stop_after_failing_batches` overrides it; see hub.engine.breaker.
     stop_after_failing_batches: ClassVar[int | None] = 1
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "streams" in cls.__dict__ and "stream_names" not in cls.__dict__:
+            cls.stream_names = tuple(cls.streams)
+        if "sinks" in cls.__dict__ and "sink_names" not in cls.__dict__:
+            cls.sink_names = tuple(cls.sinks)
 
     def __init__(self, settings: S, *, name: str | None = None) -> None:
         self.settings = settings
@@ -152,10 +205,28 @@ class Connector(ABC, Generic[S]):
         return self.settings.tenant
 
     def stream(self, name: str, options: Mapping[str, Any] | None = None) -> Stream:
-        raise NotImplementedError(f"connector {self.id!r} has no streams")
+        """The declared stream `name`, with its options validated."""
+        make, model = self._endpoint("stream", self.streams, name)
+        return make(self, name, model.model_validate(dict(options or {})))
 
     def sink(self, name: str, options: Mapping[str, Any] | None = None) -> Sink:
-        raise NotImplementedError(f"connector {self.id!r} has no sinks")
+        """The declared sink `name`, with its options validated."""
+        make, model = self._endpoint("sink", self.sinks, name)
+        return make(self, name, model.model_validate(dict(options or {})))
+
+    def _endpoint(self, kind: str, declared: Mapping[str, T], name: str) -> T:
+        found = declared.get(name, declared.get("*"))
+        if found is None:
+            known = ", ".join(declared) or "none"
+            raise ConfigError(f"connector {self.id!r} has no {kind} {name!r} "
+                              f"({kind}s: {known})")
+        return found
+
+    def webhook_verifier(self) -> WebhookVerifier:
+        """The verifier of this connection's webhooks (ConfigError when it receives none)."""
+        if self.webhook_verifier_class is None:
+            raise ConfigError(f"connector {self.id!r} receives no webhooks")
+        return self.webhook_verifier_class.from_settings(self.settings)
 
     @abstractmethod
     async def check(self) -> CheckResult:
@@ -167,6 +238,12 @@ class Connector(ABC, Generic[S]):
 
 class WebhookVerifier(ABC):
     """Verifies a vendor's signed callback on the raw body before anything else reads it."""
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> Self:
+        """The verifier for a connection (its signing secret is in the settings); raise
+        ConfigError when the settings lack what it needs."""
+        raise NotImplementedError(f"{cls.__name__} cannot be built from a connection's settings")
 
     @abstractmethod
     def verify(self, method: str, url: str, headers: Mapping[str, str], body: bytes) -> None:

@@ -1,4 +1,5 @@
-"""Exact JSON round trips for checkpoint and dead-letter values (datetimes, decimals …)."""
+"""JSON for record values: exact round trips for checkpoints and dead letters (datetimes,
+decimals …), and the plain form a vendor's JSON API takes."""
 
 from __future__ import annotations
 
@@ -42,3 +43,16 @@ def from_json(value: Any) -> Any:
     if isinstance(value, list):
         return [from_json(v) for v in value]
     return value
+
+
+def to_wire(value: Any) -> Any:
+    """A record made ready for a vendor's JSON API: dates as ISO 8601, decimals as strings."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, date):  # datetimes too
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {str(k): to_wire(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [to_wire(v) for v in value]
+    return str(value)  # Decimal, UUID …: their exact text

@@ -31,6 +31,7 @@ from hub.engine.lease import OnWait, RunLease, lease_ttl_from_env, start_run
 from hub.engine.outcome import PageOutcome, RunResult, Staged, account
 from hub.engine.payload import key_string, key_tuple, payload_hash
 from hub.engine.plan import Plan
+from hub.engine.reading import read_pages
 from hub.errors import QuotaExhaustedError, RecordError, TenantMismatchError, TransientError
 from hub.http.retry import DEFAULT_RETRY, RetryPolicy, retry_call
 from hub.store import StateStore, Tx
@@ -116,7 +117,8 @@ class SyncEngine:
         seen: set[str] = set()  # mirror: every destination key the source still has
         try:
             async with self._heartbeat(result.run_id):
-                async for page in plan.stream.read(after):
+                reading = f"{plan.name}: read {plan.stream.name}"
+                async for page in read_pages(plan.stream, after, self.retry, what=reading):
                     if not page:
                         continue
                     failpoints.reach("after_read")
@@ -252,7 +254,9 @@ class SyncEngine:
 
             try:
                 async with gate:
-                    results = await retry_call(write, policy=self.retry)
+                    results = await retry_call(
+                        write, policy=self.retry,
+                        what=f"{plan.name}: write of {len(batch)} to {plan.sink.name}")
             except TransientError as exc:
                 reason = breaker.failing(exc, attempts)  # raises when the vendor is down
                 return [WriteResult.failed(reason) for _ in batch]
@@ -328,7 +332,7 @@ class SyncEngine:
         for start in range(0, len(gone), size):
             batch = gone[start:start + size]
             results = await retry_call(plan.sink.delete, [key_tuple(k) for k in batch],
-                                       policy=self.retry)
+                                       policy=self.retry, what=f"{plan.name}: delete")
             done = [k for k, r in zip(batch, results, strict=True)
                     if r.outcome is Outcome.WRITTEN]
             with self.store.transaction() as tx:  # per batch: a crash repeats only the rest

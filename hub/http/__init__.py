@@ -1,14 +1,15 @@
-"""HTTP plumbing every connector shares: failure policy, retry, rate limiting, client, auth.
+"""HTTP plumbing every connector shares: failure policy, rate limiting, client, auth, retry.
 
-A connector builds one client per connection and sends through the policy:
+A connector on the kit (`hub.connector.HttpConnector`) gets all of it built from its settings.
+By hand, one client per connection, sending through the policy:
 
     limiter = limiter_for(credential_key(token, "acme"), Rate.parse("190/10s"))
     client = build_client("https://api.acme.test", BearerToken(token), limiter=limiter,
                           policy=Policy(vendor="Acme").with_classifier(read_daily_limit))
     response = await request_with_policy(client, "POST", "/contacts/batch", json=batch)
 
-Vendor SDK calls go through `call_sdk` / `call_sdk_async` to get the same limiter, policy
-and retry.
+Vendor SDK calls go through `call_sdk_async` to get the same limiter and policy. Both send
+once: retrying is `retry_call`'s, used once by the owner of the operation (the engine).
 """
 
 from __future__ import annotations
@@ -17,9 +18,7 @@ from hub.http.auth import ApiKeyHeader, BearerToken, OAuth2RefreshToken, OAuth2T
 from hub.http.client import (
     DEFAULT_TIMEOUT,
     HubClient,
-    LimitedTransport,
     build_client,
-    call_sdk,
     call_sdk_async,
     request_with_policy,
     user_agent,
@@ -35,13 +34,11 @@ from hub.http.policy import (
     Verdict,
     body_mentions_rate_limit,
     classify,
-    classify_exception,
     parse_retry_after,
     raise_for_policy,
     vendor_message,
 )
 from hub.http.ratelimit import (
-    REGISTRY,
     LimiterRegistry,
     Rate,
     RateHeaders,
@@ -50,30 +47,19 @@ from hub.http.ratelimit import (
     limiter_for,
     next_midnight,
 )
-from hub.http.retry import (
-    DEFAULT_RETRY,
-    RetryPolicy,
-    async_retrying,
-    retry_call,
-    retry_call_sync,
-    retrying,
-    retrying_sync,
-    sync_retrying,
-)
+from hub.http.retry import DEFAULT_RETRY, RetryPolicy, retry_call
 
 __all__ = [
     "DEFAULT_ACTIONS",
     "DEFAULT_POLICY",
     "DEFAULT_RETRY",
     "DEFAULT_TIMEOUT",
-    "REGISTRY",
     "Action",
     "ApiKeyHeader",
     "BearerToken",
     "BodyClassifier",
     "ExceptionReader",
     "HubClient",
-    "LimitedTransport",
     "LimiterRegistry",
     "OAuth2RefreshToken",
     "OAuth2Token",
@@ -84,13 +70,10 @@ __all__ = [
     "Reply",
     "RetryPolicy",
     "Verdict",
-    "async_retrying",
     "body_mentions_rate_limit",
     "build_client",
-    "call_sdk",
     "call_sdk_async",
     "classify",
-    "classify_exception",
     "credential_key",
     "limiter_for",
     "next_midnight",
@@ -98,10 +81,6 @@ __all__ = [
     "raise_for_policy",
     "request_with_policy",
     "retry_call",
-    "retry_call_sync",
-    "retrying",
-    "retrying_sync",
-    "sync_retrying",
     "user_agent",
     "vendor_message",
 ]

@@ -1,15 +1,14 @@
 """Credentials as httpx.Auth objects: a bearer token, an API key header, OAuth2 refresh tokens.
 
-The OAuth2 flow refreshes when the access token has expired and, once per request, when the
-vendor answers 401. A vendor that rotates refresh tokens makes the old one useless after one
-use, so each new token is handed to `on_token` for the caller to persist, and concurrent
-requests share one refresh instead of racing to spend the same refresh token.
+The OAuth2 flow (async clients only) refreshes when the access token has expired and, once per
+request, when the vendor answers 401. A vendor that rotates refresh tokens makes the old one
+useless after one use, so each new token is handed to `on_token` for the caller to persist,
+and concurrent requests share one refresh instead of racing to spend the same refresh token.
 """
 
 from __future__ import annotations
 
 import asyncio
-import threading
 from collections.abc import AsyncGenerator, Callable, Generator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -89,7 +88,6 @@ class OAuth2RefreshToken(httpx.Auth):
         self._token = OAuth2Token(access_token, refresh_token, expires_at)
         self._on_token = on_token
         self._clock = clock
-        self._thread_lock = threading.Lock()
         self._task_lock = asyncio.Lock()
 
     @property
@@ -99,22 +97,10 @@ class OAuth2RefreshToken(httpx.Auth):
     def sync_auth_flow(
         self, request: httpx.Request
     ) -> Generator[httpx.Request, httpx.Response, None]:
-        with self._thread_lock:
-            if self._token.is_stale(self._clock()):
-                refreshed = yield self._refresh_request()
-                refreshed.read()
-                self._accept(refreshed)
-            sent_with = self._sign(request)
-        response = yield request
-        if response.status_code != 401:
-            return
-        with self._thread_lock:
-            if self._token.access_token == sent_with:  # nobody refreshed while we waited
-                refreshed = yield self._refresh_request()
-                refreshed.read()
-                self._accept(refreshed)
-            self._sign(request)
-        yield request
+        # one flow, for the hub's clients (all async): a sync twin would be a second copy of
+        # the refresh logic with its own lock, for no caller
+        raise TypeError("OAuth2RefreshToken signs requests of async clients only "
+                        "(hub.http.build_client)")
 
     async def async_auth_flow(
         self, request: httpx.Request

@@ -1,10 +1,11 @@
-"""The one way connectors talk HTTP: a client factory and calls that apply limiter, policy, retry.
+"""The one way connectors talk HTTP: a client factory, and calls that apply limiter and policy.
 
 `build_client` returns an httpx.AsyncClient whose transport takes a limiter slot for every
 request it sends (auth re-sends and token refreshes included) and whose response hook feeds the
-vendor's rate-limit headers back to that limiter. `request_with_policy` sends one request,
-reads the answer through the failure policy and retries what may be retried. `call_sdk` and
-`call_sdk_async` do the same for a vendor SDK's synchronous calls.
+vendor's rate-limit headers back to that limiter. `request_with_policy` sends one request and
+reads the answer through the failure policy; `call_sdk_async` does the same for a vendor SDK's
+synchronous calls. Neither retries: the caller that owns the operation does, once, with
+`hub.http.retry_call` (the engine, for sink writes and stream pages).
 """
 
 from __future__ import annotations
@@ -29,14 +30,7 @@ from hub.http.policy import (
     parse_retry_after,
 )
 from hub.http.ratelimit import RateLimiter
-from hub.http.retry import (
-    DEFAULT_RETRY,
-    AsyncSleep,
-    RetryPolicy,
-    SyncSleep,
-    retry_call,
-    retry_call_sync,
-)
+from hub.http.retry import DEFAULT_RETRY
 
 T = TypeVar("T")
 Ts = TypeVarTuple("Ts")
@@ -54,19 +48,17 @@ def user_agent() -> str:
 
 
 class HubClient(httpx.AsyncClient):
-    """An AsyncClient that remembers its connection's policy, retry and limiter."""
+    """An AsyncClient that remembers its connection's policy and limiter."""
 
     def __init__(
         self,
         *,
         policy: Policy = DEFAULT_POLICY,
-        retry: RetryPolicy = DEFAULT_RETRY,
         limiter: RateLimiter | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.policy = policy
-        self.retry = retry
         self.limiter = limiter
 
 
@@ -95,20 +87,22 @@ def build_client(
     timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
     limiter: RateLimiter | None = None,
     policy: Policy | None = None,
-    retry: RetryPolicy | None = None,
+    max_wait: float = DEFAULT_RETRY.max_wait,
     transport: httpx.AsyncBaseTransport | None = None,
     headers: Mapping[str, str] | None = None,
 ) -> HubClient:
-    """A client for one connection. Close it (`async with`) when the connection is done."""
-    retry = retry or DEFAULT_RETRY
+    """A client for one connection. Close it (`async with`) when the connection is done.
+
+    `max_wait` bounds how long a request waits for a limiter slot before the wait is refused
+    as QuotaExhaustedError (as a run never sleeps longer than its RetryPolicy's max_wait).
+    """
     inner = transport or httpx.AsyncHTTPTransport(retries=0)
     hooks: dict[str, list[Callable[[httpx.Response], Any]]] = {}
     if limiter is not None:
-        inner = LimitedTransport(inner, limiter, retry.max_wait)
+        inner = LimitedTransport(inner, limiter, max_wait)
         hooks["response"] = [_feed(limiter)]
     return HubClient(
         policy=policy or DEFAULT_POLICY,
-        retry=retry,
         limiter=limiter,
         base_url=base_url,
         auth=auth,
@@ -134,34 +128,27 @@ async def request_with_policy(
     url: str,
     *,
     policy: Policy | None = None,
-    retry: RetryPolicy | None = None,
-    sleep: AsyncSleep | None = None,
     **kwargs: Any,
 ) -> httpx.Response:
-    """Send a request, judge the answer by the policy, retry what may be retried.
+    """Send one request and judge the answer by the policy; never retries.
 
-    Returns the (OK) response; raises the hub error the policy assigns otherwise. Policy,
-    retry and limiter default to the ones the client was built with. `kwargs` go to
-    `client.request` (json=, params=, headers=, ...).
+    Returns the (OK) response; raises the hub error the policy assigns otherwise (a
+    TransientError for the caller's retry to act on). Policy and limiter default to the ones
+    the client was built with. `kwargs` go to `client.request` (json=, params=, headers=, ...).
     """
     hub = client if isinstance(client, HubClient) else None
     policy = policy or (hub.policy if hub else DEFAULT_POLICY)
-    retry = retry or (hub.retry if hub else DEFAULT_RETRY)
     limiter = hub.limiter if hub else None
-
-    async def attempt() -> httpx.Response:
-        try:
-            response = await client.request(method, url, **kwargs)
-        except Exception as exc:
-            _raise_judged(exc, policy.judge_exception(exc), limiter)
-            raise
-        verdict = policy.judge(Reply.of(response))
-        if verdict.error is not None:
-            _share(verdict, limiter)
-            raise verdict.error
-        return response
-
-    return await retry_call(attempt, policy=retry, sleep=sleep)
+    try:
+        response = await client.request(method, url, **kwargs)
+    except Exception as exc:
+        _raise_judged(exc, policy.judge_exception(exc), limiter)
+        raise
+    verdict = policy.judge(Reply.of(response))
+    if verdict.error is not None:
+        _share(verdict, limiter)
+        raise verdict.error
+    return response
 
 
 @dataclass
@@ -188,62 +175,32 @@ class _SdkFailure:
         raise exc
 
 
-def call_sdk(
-    fn: Callable[[*Ts], T],
-    *args: *Ts,
-    limiter: RateLimiter | None = None,
-    classify: ExceptionReader | None = None,
-    policy: Policy = DEFAULT_POLICY,
-    retry: RetryPolicy = DEFAULT_RETRY,
-    refresh: Callable[[], None] | None = None,
-    sleep: SyncSleep | None = None,
-) -> T:
-    """Run a synchronous SDK call through limiter, policy and retry. Call it from a thread.
-
-    `classify` reads the SDK's exception into a Reply (status, headers, body); `refresh`, if
-    given, renews the SDK's token once when the vendor answers 401.
-    """
-    failure = _SdkFailure(policy, classify, limiter, can_refresh=refresh is not None)
-
-    def attempt() -> T:
-        while True:
-            try:
-                if limiter is None:
-                    return fn(*args)
-                with limiter.acquire_sync(retry.max_wait):
-                    return fn(*args)
-            except Exception as exc:
-                if failure.needs_refresh(exc) and refresh is not None:
-                    refresh()
-
-    return retry_call_sync(attempt, policy=retry, sleep=sleep)
-
-
 async def call_sdk_async(
     fn: Callable[[*Ts], T],
     *args: *Ts,
     limiter: RateLimiter | None = None,
     classify: ExceptionReader | None = None,
     policy: Policy = DEFAULT_POLICY,
-    retry: RetryPolicy = DEFAULT_RETRY,
+    max_wait: float = DEFAULT_RETRY.max_wait,
     refresh: Callable[[], None] | None = None,
-    sleep: AsyncSleep | None = None,
 ) -> T:
-    """`call_sdk` from asyncio: the SDK call runs in a worker thread, the waiting on the loop."""
+    """Run a synchronous SDK call in a worker thread through limiter and policy; never retries.
+
+    `classify` reads the SDK's exception into a Reply (status, headers, body), which the policy
+    turns into the hub error to raise. `refresh`, if given, renews the SDK's token once when
+    the vendor answers 401, and the call is sent again with the new token (a re-sign, as an
+    httpx auth flow does, not a retry). `max_wait` bounds the wait for a limiter slot.
+    """
     failure = _SdkFailure(policy, classify, limiter, can_refresh=refresh is not None)
-
-    async def attempt() -> T:
-        while True:
-            try:
-                if limiter is None:
-                    return await asyncio.to_thread(fn, *args)
-                async with limiter.acquire(retry.max_wait):
-                    return await asyncio.to_thread(fn, *args)
-            except Exception as exc:
-                if failure.needs_refresh(exc) and refresh is not None:
-                    await asyncio.to_thread(refresh)
-
-    return await retry_call(attempt, policy=retry, sleep=sleep)
+    while True:
+        try:
+            if limiter is None:
+                return await asyncio.to_thread(fn, *args)
+            async with limiter.acquire(max_wait):
+                return await asyncio.to_thread(fn, *args)
+        except Exception as exc:
+            if failure.needs_refresh(exc) and refresh is not None:
+                await asyncio.to_thread(refresh)
 
 
 def _raise_judged(exc: Exception, verdict: Verdict | None, limiter: RateLimiter | None) -> None:

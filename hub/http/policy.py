@@ -258,13 +258,6 @@ def raise_for_policy(response: httpx.Response, policy: Policy = DEFAULT_POLICY) 
     policy.judge(Reply.of(response)).raise_error()
 
 
-def classify_exception(
-    exc: BaseException, read: ExceptionReader | None = None, policy: Policy = DEFAULT_POLICY
-) -> Verdict | None:
-    """The verdict for an SDK exception, read through the connector's `read` function."""
-    return policy.judge_exception(exc, read)
-
-
 def parse_retry_after(headers: httpx.Headers, now: datetime | None = None) -> float | None:
     """Seconds the vendor asked us to wait: Retry-After (seconds or HTTP-date), else its reset.
 

@@ -1,26 +1,32 @@
-"""One retry for the whole hub: only TransientError is retried, and a vendor's wait is obeyed.
+"""The hub's one retry layer: only TransientError is retried, and a vendor's wait is obeyed.
+
+`retry_call` is used by whoever owns an operation, once: the engine around every sink write and
+every page a stream fetches, `check()` around its probe. The HTTP helpers below it (`hub.http`
+clients, `call_sdk_async`) send once and only judge the answer, so a failing vendor costs
+`RetryPolicy.attempts` calls, never that number squared.
 
 Backoff is exponential with full jitter, so processes that failed together do not retry
 together. A RateLimitedError's `retry_after` is waited exactly, never less. When a vendor asks
 for more than `max_wait`, nothing sleeps: QuotaExhaustedError stops the run cleanly, its
 checkpoint intact, and says when it can resume.
+
+Logging: one DEBUG line per retry; one summary when a call needed retries, INFO when it
+succeeded at last, WARNING when it gave up.
 """
 
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import ParamSpec, TypeVar, TypeVarTuple
+from typing import TypeVar, TypeVarTuple
 
 from tenacity import (
     AsyncRetrying,
     RetryCallState,
-    Retrying,
     retry_if_exception_type,
     stop_after_attempt,
     wait_random_exponential,
@@ -29,11 +35,9 @@ from tenacity import (
 from hub.errors import QuotaExhaustedError, RateLimitedError, TransientError
 
 T = TypeVar("T")
-P = ParamSpec("P")
 Ts = TypeVarTuple("Ts")
 
 AsyncSleep = Callable[[float], Awaitable[None]]
-SyncSleep = Callable[[float], None]
 
 log = logging.getLogger(__name__)
 
@@ -68,104 +72,52 @@ class RetryPolicy:
 DEFAULT_RETRY = RetryPolicy()
 
 
-def _log_retry(state: RetryCallState) -> None:
-    error = state.outcome.exception() if state.outcome is not None else None
-    wait = state.next_action.sleep if state.next_action is not None else 0.0
-    log.warning("attempt %d failed, retrying in %.2fs: %s", state.attempt_number, wait, error)
-
-
-def async_retrying(
-    policy: RetryPolicy = DEFAULT_RETRY, *, sleep: AsyncSleep | None = None
-) -> AsyncRetrying:
-    """The tenacity retrying object behind `retry_call`, for use with `async for`."""
-    return AsyncRetrying(
-        retry=retry_if_exception_type(TransientError),
-        stop=stop_after_attempt(policy.attempts),
-        wait=policy.wait,
-        before_sleep=_log_retry,
-        reraise=True,
-        sleep=sleep or asyncio.sleep,
-    )
-
-
-def sync_retrying(
-    policy: RetryPolicy = DEFAULT_RETRY, *, sleep: SyncSleep | None = None
-) -> Retrying:
-    """The synchronous twin of `async_retrying`, for code running in worker threads."""
-    return Retrying(
-        retry=retry_if_exception_type(TransientError),
-        stop=stop_after_attempt(policy.attempts),
-        wait=policy.wait,
-        before_sleep=_log_retry,
-        reraise=True,
-        sleep=sleep or time.sleep,
-    )
-
-
 async def retry_call(
     fn: Callable[[*Ts], Awaitable[T]],
     *args: *Ts,
     policy: RetryPolicy = DEFAULT_RETRY,
     sleep: AsyncSleep | None = None,
+    what: str | None = None,
 ) -> T:
-    """Await `fn(*args)`, retrying TransientError per `policy`; the last error surfaces."""
+    """Await `fn(*args)`, retrying TransientError per `policy`; the last error surfaces.
+
+    `what` names the operation in the log lines (default: the function's name).
+    """
+    label = what or getattr(fn, "__qualname__", "a call")
+    attempts = 0
+    started = time.monotonic()
 
     async def attempt() -> T:
+        nonlocal attempts
+        attempts += 1
         try:
             return await fn(*args)
         except RateLimitedError as error:
             policy.refuse_long_wait(error)
             raise
 
-    result: T = await async_retrying(policy, sleep=sleep)(attempt)
+    def log_retry(state: RetryCallState) -> None:
+        error = state.outcome.exception() if state.outcome is not None else None
+        wait = state.next_action.sleep if state.next_action is not None else 0.0
+        log.debug("%s: attempt %d of %d failed, retrying in %.2fs: %s", label,
+                  state.attempt_number, policy.attempts, wait, error)
+
+    retrying = AsyncRetrying(
+        retry=retry_if_exception_type(TransientError),
+        stop=stop_after_attempt(policy.attempts),
+        wait=policy.wait,
+        before_sleep=log_retry,
+        reraise=True,
+        sleep=sleep or asyncio.sleep,
+    )
+    try:
+        result: T = await retrying(attempt)
+    except Exception as error:
+        if attempts > 1:
+            log.warning("%s: gave up after %d attempts in %.1fs: %s", label, attempts,
+                        time.monotonic() - started, error)
+        raise
+    if attempts > 1:
+        log.info("%s: succeeded at attempt %d of %d, after %.1fs of retries", label, attempts,
+                 policy.attempts, time.monotonic() - started)
     return result
-
-
-def retry_call_sync(
-    fn: Callable[[*Ts], T],
-    *args: *Ts,
-    policy: RetryPolicy = DEFAULT_RETRY,
-    sleep: SyncSleep | None = None,
-) -> T:
-    """`retry_call` for synchronous functions."""
-
-    def attempt() -> T:
-        try:
-            return fn(*args)
-        except RateLimitedError as error:
-            policy.refuse_long_wait(error)
-            raise
-
-    return sync_retrying(policy, sleep=sleep)(attempt)
-
-
-def retrying(
-    policy: RetryPolicy = DEFAULT_RETRY, *, sleep: AsyncSleep | None = None
-) -> Callable[[Callable[P, Awaitable[T]]], Callable[P, Awaitable[T]]]:
-    """Decorator form of `retry_call` for coroutine functions."""
-
-    def decorate(fn: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T]]:
-        @functools.wraps(fn)
-        async def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
-            call = functools.partial(fn, *args, **kwargs)
-            return await retry_call(call, policy=policy, sleep=sleep)
-
-        return wrapper
-
-    return decorate
-
-
-def retrying_sync(
-    policy: RetryPolicy = DEFAULT_RETRY, *, sleep: SyncSleep | None = None
-) -> Callable[[Callable[P, T]], Callable[P, T]]:
-    """Decorator form of `retry_call_sync`."""
-
-    def decorate(fn: Callable[P, T]) -> Callable[P, T]:
-        @functools.wraps(fn)
-        def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
-            call = functools.partial(fn, *args, **kwargs)
-            return retry_call_sync(call, policy=policy, sleep=sleep)
-
-        return wrapper
-
-    return decorate

@@ -110,6 +110,8 @@ class PluginHost:
         self._call_each("hub_register_connectors", registry,
                         lambda info, before: info.connectors.extend(
                             c for c in registry if c not in before))
+        registry.broken = {name: info.error or "broken" for name, info in self.plugins.items()
+                           if info.status == "broken"}
         return registry
 
     @cached_property

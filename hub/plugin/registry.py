@@ -21,6 +21,8 @@ class ConnectorRegistry:
     _classes: dict[str, type[Connector[Any]]] = field(default_factory=dict)
     _owners: dict[str, str] = field(default_factory=dict)
     current_plugin: str = "?"
+    #: why plugins failed to load, by plugin name (the host fills it)
+    broken: dict[str, str] = field(default_factory=dict)
 
     def add(self, connector_cls: type[Connector[Any]]) -> None:
         cid = getattr(connector_cls, "id", None)
@@ -38,6 +40,8 @@ class ConnectorRegistry:
         try:
             return self._classes[cid]
         except KeyError:
+            if cid in self.broken:  # a plugin usually bears its connector's name
+                raise PluginError(f"connector {cid!r} is broken: {self.broken[cid]}") from None
             known = ", ".join(sorted(self._classes)) or "none"
             raise PluginError(f"no connector {cid!r} is installed (installed: {known})") from None
 

@@ -49,8 +49,9 @@ class StoreConnector(Connector[StoreSettings]):
     id: ClassVar[str] = "store"
     settings_model = StoreSettings
     description = "The hub's own state store: canonical records of this hub's tenant"
-    stream_names: ClassVar[tuple[str, ...]] = CANONICAL
-    sink_names: ClassVar[tuple[str, ...]] = CANONICAL
+    # one word in `hub connectors list`; the refusal of an unknown name lists the tables
+    stream_names: ClassVar[tuple[str, ...]] = ("<canonical table>",)
+    sink_names: ClassVar[tuple[str, ...]] = ("<canonical table>",)
 
     def __init__(self, settings: StoreSettings, *, name: str | None = None) -> None:
         super().__init__(settings, name=name)

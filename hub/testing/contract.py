@@ -42,7 +42,7 @@ from pydantic import SecretStr, ValidationError
 from hub.connector import Connector, ConnectorSettings, Outcome, Record, WriteMode, WriteResult
 from hub.errors import HubError
 from hub.plugin.host import PluginHost
-from hub.testing.faultserver import Step, run_fault_server
+from hub.testing.sandbox.faultserver import Step, run_fault_server
 
 T = TypeVar("T")
 

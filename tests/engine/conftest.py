@@ -10,7 +10,7 @@ import pytest
 
 import hub.plugin.host
 from hub.plugin.host import PluginHost
-from hub.testing.faultserver import FaultServer, run_fault_server
+from hub.testing.sandbox.faultserver import FaultServer, run_fault_server
 from tests.engine import http_connector
 from tests.engine.http_connector import FakeCrm
 from tests.engine.hubproject import Project, make_project

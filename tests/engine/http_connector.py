@@ -32,12 +32,10 @@ from hub.connector import (
     WriteMode,
     WriteResult,
 )
-from hub.http import RetryPolicy, build_client, request_with_policy
+from hub.http import build_client, request_with_policy
 from hub.plugin import hookimpl
 from hub.plugin.registry import ConnectorRegistry
-from hub.testing.faultserver import Seen, Step
-
-ONE_ATTEMPT = RetryPolicy(attempts=1)  # the engine retries; the connector only judges
+from hub.testing.sandbox.faultserver import Seen, Step
 
 
 class LoopbackSettings(ConnectorSettings):
@@ -71,7 +69,7 @@ class LoopbackSink(Sink):
         # a client per batch, opened and closed on the loop that writes: the CLI runs a sync
         # and the connector's close on different event loops, which a pooled client survives
         # badly
-        async with build_client(self.settings.base_url, retry=ONE_ATTEMPT,
+        async with build_client(self.settings.base_url,
                                 timeout=httpx.Timeout(self.settings.timeout)) as client:
             response = await request_with_policy(
                 client, "POST", f"/{self.name}", json={"inputs": [_wire(r) for r in records]})

@@ -12,7 +12,7 @@ from hub.engine import Plan, RunResult, SyncEngine, build_plan
 from hub.http import RetryPolicy
 from hub.plugin.host import PluginHost
 from hub.store import StateStore
-from hub.testing.faultserver import FaultServer
+from hub.testing.sandbox.faultserver import FaultServer
 from tests.engine.hubproject import Project, customer
 
 TOTAL = 20

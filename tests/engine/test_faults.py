@@ -17,7 +17,7 @@ import pytest
 from hub.engine import SyncEngine, replay
 from hub.errors import AuthError
 from hub.plugin.host import PluginHost
-from hub.testing.faultserver import FaultServer, Step
+from hub.testing.sandbox.faultserver import FaultServer, Step
 from tests.engine.http_connector import FakeCrm
 from tests.engine.hubproject import Project
 from tests.engine.loopback import (

@@ -19,7 +19,7 @@ from hub.engine.breaker import VendorUnavailableError, stop_after
 from hub.errors import ConfigError
 from hub.plugin.host import PluginHost
 from hub.store import StateStore
-from hub.testing.faultserver import FaultServer, Step
+from hub.testing.sandbox.faultserver import FaultServer, Step
 from tests.engine.http_connector import FakeCrm
 from tests.engine.hubproject import Project
 from tests.engine.loopback import (

@@ -1,11 +1,16 @@
-"""The client, policy, retry and limiter together, against the loopback fault server."""
+"""The client, policy, retry and limiter together, against the loopback fault server.
+
+The client sends once and judges; retrying is the one layer its caller adds (`send` below is
+what the engine does: `retry_call` over a single judged request)."""
 
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
+from typing import Any
 
 import httpx
 import pytest
@@ -18,6 +23,7 @@ from hub.errors import (
     TransientError,
 )
 from hub.http import (
+    DEFAULT_RETRY,
     BearerToken,
     Policy,
     Rate,
@@ -27,8 +33,9 @@ from hub.http import (
     build_client,
     next_midnight,
     request_with_policy,
+    retry_call,
 )
-from hub.testing.faultserver import FaultServer, Step, partial_batch, run_fault_server
+from hub.testing.sandbox.faultserver import FaultServer, Step, partial_batch, run_fault_server
 
 
 @pytest.fixture(scope="module")
@@ -51,6 +58,21 @@ class FakeSleep:
         self.waits.append(seconds)
 
 
+async def send(client: httpx.AsyncClient, method: str, url: str, *,
+               retry: RetryPolicy = DEFAULT_RETRY, sleep: FakeSleep | None = None,
+               **kwargs: Any) -> httpx.Response:
+    request = functools.partial(request_with_policy, client, method, url, **kwargs)
+    return await retry_call(request, policy=retry, sleep=sleep)
+
+
+async def test_the_client_sends_once_and_judges(server: FaultServer) -> None:
+    server.app.script("/c", Step(503, json={"message": "try later"}), Step(200))
+    async with build_client(server.url) as client:
+        with pytest.raises(TransientError, match="503: try later"):
+            await request_with_policy(client, "GET", "/c")
+    assert len(server.app.requests("/c")) == 1
+
+
 async def test_every_request_says_who_we_are(server: FaultServer) -> None:
     server.app.script("/ok", Step(200, json={"ok": True}))
     async with build_client(server.url, BearerToken("tok-1")) as client:
@@ -65,7 +87,7 @@ async def test_429_with_retry_after_seconds_waits_what_was_asked(server: FaultSe
     server.app.script("/c", Step(429, headers={"Retry-After": "2"}), Step(200))
     sleep = FakeSleep()
     async with build_client(server.url) as client:
-        response = await request_with_policy(client, "GET", "/c", sleep=sleep)
+        response = await send(client, "GET", "/c", sleep=sleep)
     assert response.status_code == 200
     assert sleep.waits == [2.0]
     assert len(server.app.requests("/c")) == 2
@@ -78,7 +100,7 @@ async def test_429_with_retry_after_date_waits_until_then(server: FaultServer) -
     server.app.script("/c", Step(429, headers={"Retry-After": when}), Step(200))
     sleep = FakeSleep()
     async with build_client(server.url) as client:
-        await request_with_policy(client, "GET", "/c", sleep=sleep)
+        await send(client, "GET", "/c", sleep=sleep)
     [wait] = sleep.waits
     assert 20 < wait <= 30.0  # the date has whole seconds; the wait ends at it, not before
 
@@ -87,7 +109,7 @@ async def test_retry_after_is_honoured_on_the_wire(server: FaultServer) -> None:
     server.app.script("/c", Step(429, headers={"Retry-After": "0.25"}), Step(200))
     limiter = RateLimiter(Rate(100, 1.0))
     async with build_client(server.url, limiter=limiter) as client:
-        await request_with_policy(client, "GET", "/c")
+        await send(client, "GET", "/c")
     first, second = server.app.requests("/c")
     assert second.at - first.at >= 0.25
 
@@ -96,7 +118,7 @@ async def test_server_errors_are_retried_until_success(server: FaultServer) -> N
     server.app.script("/c", Step(500), Step(503), Step(502), Step(200, json={"id": "7"}))
     sleep = FakeSleep()
     async with build_client(server.url) as client:
-        response = await request_with_policy(client, "POST", "/c", json={"a": 1}, sleep=sleep)
+        response = await send(client, "POST", "/c", json={"a": 1}, sleep=sleep)
     assert response.json() == {"id": "7"}
     assert len(server.app.requests("/c")) == 4
     assert len(sleep.waits) == 3
@@ -107,7 +129,7 @@ async def test_a_timeout_is_retried(server: FaultServer) -> None:
     # arrive within the timeout: a second, far above a loopback answer on a busy machine
     server.app.script("/slow", Step(delay=600), Step(200))
     async with build_client(server.url, timeout=1.0) as client:
-        response = await request_with_policy(client, "GET", "/slow", sleep=FakeSleep())
+        response = await send(client, "GET", "/slow", sleep=FakeSleep())
     assert response.status_code == 200
     assert len(server.app.requests("/slow")) == 2
 
@@ -117,7 +139,7 @@ async def test_reset_and_closed_connections_are_retried(server: FaultServer) -> 
         "/c", Step(fault="reset"), Step(fault="close"), Step(fault="truncate"), Step(200)
     )
     async with build_client(server.url) as client:
-        response = await request_with_policy(client, "GET", "/c", sleep=FakeSleep())
+        response = await send(client, "GET", "/c", sleep=FakeSleep())
     assert response.status_code == 200
     assert len(server.app.requests("/c")) == 4
 
@@ -134,7 +156,7 @@ async def test_a_bad_record_is_not_retried(server: FaultServer) -> None:
         with pytest.raises(
             RecordError, match="HubSpot answered 400: Property values were not valid"
         ):
-            await request_with_policy(client, "POST", "/c", json={}, sleep=sleep)
+            await send(client, "POST", "/c", json={}, sleep=sleep)
     assert len(server.app.requests("/c")) == 1
     assert sleep.waits == []
 
@@ -144,9 +166,9 @@ async def test_refused_credentials_fail_the_run(server: FaultServer) -> None:
     server.app.script("/403", Step(403, json={"message": "MISSING_SCOPES"}))
     async with build_client(server.url, BearerToken("old")) as client:
         with pytest.raises(AuthError, match="expired"):
-            await request_with_policy(client, "GET", "/401", sleep=FakeSleep())
+            await send(client, "GET", "/401", sleep=FakeSleep())
         with pytest.raises(AuthError, match="scopes"):
-            await request_with_policy(client, "GET", "/403", sleep=FakeSleep())
+            await send(client, "GET", "/403", sleep=FakeSleep())
     assert len(server.app.requests("/401")) == 1
     assert len(server.app.requests("/403")) == 1
 
@@ -157,25 +179,25 @@ async def test_a_long_retry_after_stops_the_run_and_pauses_the_credential(
     server.app.script("/c", Step(429, headers={"Retry-After": "3600"}), Step(200))
     sleep = FakeSleep()
     limiter = RateLimiter(Rate(100, 1.0))
-    async with build_client(server.url, limiter=limiter, retry=RetryPolicy(max_wait=60)) as client:
+    async with build_client(server.url, limiter=limiter, max_wait=60) as client:
         with pytest.raises(QuotaExhaustedError) as caught:
-            await request_with_policy(client, "GET", "/c", sleep=sleep)
+            await send(client, "GET", "/c", retry=RetryPolicy(max_wait=60), sleep=sleep)
         resume_at = caught.value.resume_at
         assert resume_at is not None
         assert resume_at - datetime.now(UTC) > timedelta(minutes=59)
         assert sleep.waits == []
         # Every other user of the credential stops too, without another request.
         with pytest.raises(QuotaExhaustedError):
-            await request_with_policy(client, "GET", "/c", sleep=sleep)
+            await send(client, "GET", "/c", sleep=sleep)
     assert len(server.app.requests("/c")) == 1
 
 
 async def test_exhausted_attempts_surface_the_last_error(server: FaultServer) -> None:
     server.app.script("/c", Step(503, json={"message": "try later"}))
     sleep = FakeSleep()
-    async with build_client(server.url, retry=RetryPolicy(attempts=3)) as client:
+    async with build_client(server.url) as client:
         with pytest.raises(TransientError, match="503: try later"):
-            await request_with_policy(client, "GET", "/c", sleep=sleep)
+            await send(client, "GET", "/c", retry=RetryPolicy(attempts=3), sleep=sleep)
     assert len(server.app.requests("/c")) == 3
     assert len(sleep.waits) == 2
 
@@ -198,7 +220,7 @@ async def test_vendor_classifier_stops_on_the_daily_quota(server: FaultServer) -
     sleep = FakeSleep()
     async with build_client(server.url, policy=policy) as client:
         with pytest.raises(QuotaExhaustedError, match="daily limit") as caught:
-            await request_with_policy(client, "GET", "/c", sleep=sleep)
+            await send(client, "GET", "/c", sleep=sleep)
     assert caught.value.resume_at == next_midnight(UTC)
     assert sleep.waits == []
     assert len(server.app.requests("/c")) == 1
@@ -249,7 +271,7 @@ async def test_clients_on_one_credential_share_one_limiter(server: FaultServer) 
 async def test_plain_httpx_clients_get_the_default_policy(server: FaultServer) -> None:
     server.app.script("/c", Step(503), Step(204))
     async with httpx.AsyncClient(base_url=server.url) as client:
-        response = await request_with_policy(client, "DELETE", "/c", sleep=FakeSleep())
+        response = await send(client, "DELETE", "/c", sleep=FakeSleep())
     assert response.status_code == 204
 
 

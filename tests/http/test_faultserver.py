@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from hub.testing.faultserver import FaultServer, Step, partial_batch, run_fault_server
+from hub.testing.sandbox.faultserver import FaultServer, Step, partial_batch, run_fault_server
 
 
 @pytest.fixture(scope="module")

@@ -25,7 +25,6 @@ from hub.http import (
     Reply,
     body_mentions_rate_limit,
     classify,
-    classify_exception,
     next_midnight,
     parse_retry_after,
     raise_for_policy,
@@ -262,13 +261,14 @@ def read_fake(exc: BaseException) -> Reply | HubError | None:
 
 
 def test_sdk_exception_gets_the_same_table() -> None:
-    limited = classify_exception(FakeApiException(429, "{}", {"Retry-After": "5"}), read_fake)
+    judge = DEFAULT_POLICY.judge_exception
+    limited = judge(FakeApiException(429, "{}", {"Retry-After": "5"}), read_fake)
     assert limited is not None
     assert limited.action is Action.RATE_LIMITED
     assert isinstance(limited.error, RateLimitedError)
     assert limited.error.retry_after == 5.0
 
-    bad = classify_exception(FakeApiException(400, '{"message": "bad email"}'), read_fake)
+    bad = judge(FakeApiException(400, '{"message": "bad email"}'), read_fake)
     assert bad is not None
     assert isinstance(bad.error, RecordError)
     assert "bad email" in str(bad.error)
@@ -286,19 +286,19 @@ def test_sdk_exception_gets_the_same_table() -> None:
     ],
 )
 def test_transport_failures_are_transient(exc: BaseException) -> None:
-    verdict = classify_exception(exc)
+    verdict = DEFAULT_POLICY.judge_exception(exc)
     assert verdict is not None
     assert verdict.action is Action.RETRY
     assert type(verdict.error) is TransientError
 
 
 def test_unknown_exceptions_are_left_alone() -> None:
-    assert classify_exception(ValueError("a bug in our code"), read_fake) is None
+    assert DEFAULT_POLICY.judge_exception(ValueError("a bug in our code"), read_fake) is None
 
 
 def test_reader_may_answer_with_a_ready_error() -> None:
     ready = AuthError("token revoked")
-    verdict = classify_exception(KeyError("x"), lambda _: ready)
+    verdict = DEFAULT_POLICY.judge_exception(KeyError("x"), lambda _: ready)
     assert verdict is not None
     assert verdict.error is ready
     assert verdict.action is Action.FAIL_RUN

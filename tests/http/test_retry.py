@@ -17,7 +17,7 @@ from hub.errors import (
     RecordError,
     TransientError,
 )
-from hub.http import RetryPolicy, retry_call, retry_call_sync, retrying, retrying_sync
+from hub.http import RetryPolicy, retry_call
 
 
 class FakeSleep:
@@ -27,9 +27,6 @@ class FakeSleep:
         self.waits: list[float] = []
 
     async def __call__(self, seconds: float) -> None:
-        self.waits.append(seconds)
-
-    def sync(self, seconds: float) -> None:
         self.waits.append(seconds)
 
 
@@ -136,48 +133,42 @@ async def test_retry_call_passes_arguments() -> None:
     assert await retry_call(add, 2, 3) == 5
 
 
-async def test_decorator_retries_and_keeps_the_name() -> None:
-    sleep = FakeSleep()
-    calls: list[int] = []
-
-    @retrying(RetryPolicy(attempts=3), sleep=sleep)
-    async def fetch(page: int, *, size: int) -> str:
-        calls.append(page)
-        if len(calls) < 2:
-            raise TransientError("blip")
-        return f"{page}/{size}"
-
-    assert await fetch(4, size=100) == "4/100"
-    assert calls == [4, 4]
-    assert fetch.__name__ == "fetch"
+def retry_lines(caplog: pytest.LogCaptureFixture) -> list[tuple[int, str]]:
+    return [(r.levelno, r.getMessage()) for r in caplog.records if r.name == "hub.http.retry"]
 
 
-def test_sync_twin_behaves_the_same() -> None:
-    sleep = FakeSleep()
-    flaky = Flaky(TransientError("a"), RateLimitedError("b", retry_after=2.5))
-    assert retry_call_sync(flaky.sync, sleep=sleep.sync) == "done"
-    assert flaky.calls == 3
-    assert sleep.waits[1] == 2.5
-    with pytest.raises(QuotaExhaustedError):
-        retry_call_sync(Flaky(RateLimitedError("c", retry_after=61)).sync, sleep=sleep.sync)
+async def test_each_retry_is_one_debug_line_and_a_recovery_one_info_summary(
+        caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG, logger="hub.http.retry")
+    flaky = Flaky(TransientError("vendor hiccup"), TransientError("vendor hiccup"))
+    await retry_call(flaky, policy=RetryPolicy(attempts=4), sleep=FakeSleep(), what="acme: write")
+    lines = retry_lines(caplog)
+    assert [level for level, _ in lines] == [logging.DEBUG, logging.DEBUG, logging.INFO]
+    assert all("acme: write" in text for _, text in lines)
+    assert "attempt 1 of 4 failed" in lines[0][1]
+    assert "vendor hiccup" in lines[0][1]
+    assert "succeeded at attempt 3 of 4" in lines[2][1]
 
 
-def test_sync_decorator() -> None:
-    sleep = FakeSleep()
-    flaky = Flaky(TransientError("a"))
+async def test_giving_up_is_one_warning_not_one_per_attempt(
+        caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG, logger="hub.http.retry")
+    flaky = Flaky(*[TransientError(f"down {i}") for i in range(1, 7)])
+    with pytest.raises(TransientError):
+        await retry_call(flaky, policy=RetryPolicy(attempts=6), sleep=FakeSleep(),
+                         what="acme: write")
+    lines = retry_lines(caplog)
+    assert [level for level, _ in lines] == [logging.DEBUG] * 5 + [logging.WARNING]
+    assert "acme: write: gave up after 6 attempts" in lines[-1][1]
+    assert "down 6" in lines[-1][1]
 
-    @retrying_sync(RetryPolicy(attempts=2), sleep=sleep.sync)
-    def run() -> str:
-        return flaky.sync()
 
-    assert run() == "done"
-    assert len(sleep.waits) == 1
-
-
-async def test_each_retry_is_logged(caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.WARNING, logger="hub.http.retry")
-    await retry_call(Flaky(TransientError("vendor hiccup")), sleep=FakeSleep())
-    assert any("vendor hiccup" in record.getMessage() for record in caplog.records)
+async def test_a_call_that_needs_no_retry_logs_nothing(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG, logger="hub.http.retry")
+    assert await retry_call(Flaky(), sleep=FakeSleep()) == "done"
+    with pytest.raises(AuthError):
+        await retry_call(Flaky(AuthError("bad token")), sleep=FakeSleep())
+    assert retry_lines(caplog) == []
 
 
 def test_hub_error_tree_is_what_retry_keys_on() -> None:

@@ -1,15 +1,16 @@
-"""Synchronous SDK calls get the same limiter, policy and retry as raw HTTP calls."""
+"""Synchronous SDK calls, run in a worker thread, get the same limiter and policy as raw HTTP
+calls, and are sent once: retrying is the caller's (`retry_call`)."""
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from hub.errors import AuthError, HubError, RateLimitedError, RecordError, TransientError
-from hub.http import Policy, Rate, RateLimiter, Reply, RetryPolicy, call_sdk, call_sdk_async
+from hub.http import Policy, Rate, RateLimiter, Reply, call_sdk_async, retry_call
 
 
 class FakeApiException(Exception):
@@ -54,73 +55,77 @@ class FakeSleep:
     def __init__(self) -> None:
         self.waits: list[float] = []
 
-    def __call__(self, seconds: float) -> None:
-        self.waits.append(seconds)
-
-    async def async_(self, seconds: float) -> None:
+    async def __call__(self, seconds: float) -> None:
         self.waits.append(seconds)
 
 
-def test_rate_limited_sdk_call_waits_then_succeeds() -> None:
+async def test_a_server_error_is_judged_and_not_retried() -> None:
+    sdk = FakeSdk(FakeApiException(503, '{"message": "busy"}'))
+    with pytest.raises(TransientError, match="Acme answered 503: busy"):
+        await call_sdk_async(sdk.upsert, "c-1", classify=read_fake, policy=Policy(vendor="Acme"))
+    assert sdk.calls == ["c-1"]
+
+
+async def test_a_429_from_the_sdk_pauses_the_credential() -> None:
+    limiter = RateLimiter(Rate(100, 1.0))
+    sdk = FakeSdk(FakeApiException(429, headers={"Retry-After": "30"}))
+    with pytest.raises(RateLimitedError) as caught:
+        await call_sdk_async(sdk.upsert, "c-1", limiter=limiter, classify=read_fake)
+    assert caught.value.retry_after == 30.0
+    assert sdk.calls == ["c-1"]
+    assert limiter.wait_time() > 29  # every other user of the credential waits too
+
+
+async def test_the_callers_retry_waits_what_the_vendor_asked() -> None:
     sdk = FakeSdk(FakeApiException(429, headers={"Retry-After": "1"}))
     sleep = FakeSleep()
-    assert call_sdk(sdk.upsert, "c-1", classify=read_fake, sleep=sleep) == {"id": "c-1"}
+    result = await retry_call(lambda: call_sdk_async(sdk.upsert, "c-1", classify=read_fake),
+                              sleep=sleep)
+    assert result == {"id": "c-1"}
     assert sleep.waits == [1.0]
     assert sdk.calls == ["c-1", "c-1"]
 
 
-def test_a_429_from_the_sdk_pauses_the_credential() -> None:
-    limiter = RateLimiter(Rate(100, 1.0))
-    sdk = FakeSdk(FakeApiException(429, headers={"Retry-After": "30"}))
-    with pytest.raises(RateLimitedError):
-        call_sdk(
-            sdk.upsert, "c-1", limiter=limiter, classify=read_fake, retry=RetryPolicy(attempts=1)
-        )
-    assert limiter.wait_time() > 29  # every other user of the credential waits too
-
-
-def test_401_refreshes_once_then_succeeds() -> None:
+async def test_401_refreshes_once_then_succeeds() -> None:
     sdk = FakeSdk(FakeApiException(401))
-    assert call_sdk(sdk.upsert, "c-1", classify=read_fake, refresh=sdk.refresh) == {"id": "c-1"}
+    result = await call_sdk_async(sdk.upsert, "c-1", classify=read_fake, refresh=sdk.refresh)
+    assert result == {"id": "c-1"}
     assert sdk.refreshes == 1
+    assert sdk.calls == ["c-1", "c-1"]
 
 
-def test_401_after_a_refresh_is_an_auth_error() -> None:
+async def test_401_after_a_refresh_is_an_auth_error() -> None:
     sdk = FakeSdk(FakeApiException(401), FakeApiException(401, '{"message": "token revoked"}'))
-    sleep = FakeSleep()
     with pytest.raises(AuthError, match="token revoked"):
-        call_sdk(sdk.upsert, "c-1", classify=read_fake, refresh=sdk.refresh, sleep=sleep)
+        await call_sdk_async(sdk.upsert, "c-1", classify=read_fake, refresh=sdk.refresh)
     assert sdk.refreshes == 1
     assert len(sdk.calls) == 2
-    assert sleep.waits == []
 
 
-def test_a_bad_record_is_not_retried_and_keeps_its_cause() -> None:
+async def test_a_bad_record_keeps_its_cause() -> None:
     original = FakeApiException(400, '{"message": "email is invalid"}')
     sdk = FakeSdk(original)
     with pytest.raises(RecordError, match="Acme answered 400: email is invalid") as caught:
-        call_sdk(sdk.upsert, "c-1", classify=read_fake, policy=Policy(vendor="Acme"))
+        await call_sdk_async(sdk.upsert, "c-1", classify=read_fake, policy=Policy(vendor="Acme"))
     assert caught.value.__cause__ is original
     assert len(sdk.calls) == 1
 
 
-def test_bugs_propagate_untouched() -> None:
+async def test_bugs_propagate_untouched() -> None:
     sdk = FakeSdk(KeyError("properties"))
     with pytest.raises(KeyError):
-        call_sdk(sdk.upsert, "c-1", classify=read_fake)
+        await call_sdk_async(sdk.upsert, "c-1", classify=read_fake)
     assert len(sdk.calls) == 1
 
 
-def test_connection_errors_are_retried_until_attempts_run_out() -> None:
-    sdk = FakeSdk(*[ConnectionResetError("reset by peer") for _ in range(5)])
-    sleep = FakeSleep()
+async def test_connection_errors_are_transient() -> None:
+    sdk = FakeSdk(ConnectionResetError("reset by peer"), ConnectionResetError("again"))
     with pytest.raises(TransientError, match="reset by peer"):
-        call_sdk(sdk.upsert, "c-1", retry=RetryPolicy(attempts=3), sleep=sleep)
-    assert len(sdk.calls) == 3
-    assert len(sleep.waits) == 2
+        await call_sdk_async(sdk.upsert, "c-1")
+    assert len(sdk.calls) == 1
 
 
-def test_sdk_calls_from_a_thread_pool_share_the_limiter() -> None:
+async def test_concurrent_sdk_calls_share_the_limiter() -> None:
     limiter = RateLimiter(Rate(2, 0.3))
     sdk = FakeSdk()
     spans: list[tuple[float, float]] = []
@@ -133,32 +138,23 @@ def test_sdk_calls_from_a_thread_pool_share_the_limiter() -> None:
             spans.append((start, time.monotonic()))
         return result
 
-    def worker(record_id: str) -> dict[str, str]:
-        return call_sdk(timed, record_id, limiter=limiter)
-
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        futures = [pool.submit(worker, f"c-{i}") for i in range(4)]
-        results = [future.result(timeout=60) for future in futures]  # a hang guard only
+    calls = (call_sdk_async(timed, f"c-{i}", limiter=limiter) for i in range(4))
+    results = await asyncio.wait_for(asyncio.gather(*calls), 60)  # a hang guard only
     assert sorted(r["id"] for r in results) == ["c-0", "c-1", "c-2", "c-3"]
     starts = sorted(start for start, _ in spans)
     assert starts[2] >= min(end for _, end in spans) + 0.3
 
 
-async def test_async_variant_runs_the_sdk_in_a_thread() -> None:
-    sdk = FakeSdk(FakeApiException(503), FakeApiException(401))
-    sleep = FakeSleep()
+async def test_the_sdk_runs_in_a_worker_thread() -> None:
     caller = threading.get_ident()
     threads: list[int] = []
 
     def upsert(record_id: str) -> dict[str, str]:
         threads.append(threading.get_ident())
-        return sdk.upsert(record_id)
+        return {"id": record_id}
 
     limiter = RateLimiter(Rate(10, 1.0))
-    result = await call_sdk_async(
-        upsert, "c-9", limiter=limiter, classify=read_fake, refresh=sdk.refresh, sleep=sleep.async_
-    )
-    assert result == {"id": "c-9"}
-    assert len(sleep.waits) == 1
-    assert sdk.refreshes == 1
+    assert await call_sdk_async(upsert, "c-9", limiter=limiter) == {"id": "c-9"}
+    assert len(threads) == 1
     assert caller not in threads
+

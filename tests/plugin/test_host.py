@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import queue
 import subprocess
 import sys
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
+from typing import IO, Any
 
+import httpx
 import pytest
 
 from hub.connector import CheckResult, Connector
@@ -121,3 +126,92 @@ def test_allow_list_loads_only_named_plugins(monkeypatch: pytest.MonkeyPatch) ->
     assert host.plugins["sql"].status == "ok"
     assert all(p.status == "blocked" for n, p in host.plugins.items() if n != "sql")
     assert "sql" in host.connectors
+
+
+# -- sandboxes declared by connectors, and a vendor SDK that is missing ----------------------
+
+# The hub's command line in a process where HubSpot's SDK cannot be imported, as after
+# `pip install marketing-hub` without the `hubspot` extra.
+WITHOUT_HUBSPOT_SDK = ("import sys; sys.modules['hubspot'] = None; "
+                       "from hub.cli import main; sys.exit(main(sys.argv[1:]))")
+
+
+def hub_without_sdk(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-c", WITHOUT_HUBSPOT_SDK, *args], cwd=cwd,
+                          env={**os.environ, "COLUMNS": "250"}, capture_output=True, text=True,
+                          timeout=60, check=False)
+
+
+@contextlib.contextmanager
+def sandbox_process(command: list[str], env: dict[str, str], cwd: Path
+                    ) -> Iterator[tuple[str, list[str]]]:
+    """`hub sandbox …` as a process: the URL of its `ready on` line (read as it comes, so no
+    polling), and its output lines so far, complete once the block has ended."""
+    lines: list[str] = []
+    ready: queue.Queue[str] = queue.Queue()
+
+    def read(stream: IO[str]) -> None:
+        for line in stream:
+            lines.append(line)
+            if line.startswith("ready on "):
+                ready.put(line.split()[-1])
+        ready.put("")  # the process ended
+
+    with subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True) as child:
+        assert child.stdout is not None
+        reader = threading.Thread(target=read, args=(child.stdout,), daemon=True)
+        reader.start()
+        try:
+            # a busy machine may take long to start the interpreter; this only stops a
+            # sandbox that never comes up from hanging the suite
+            url = ready.get(timeout=120)
+            assert url, "the sandbox exited before it was ready:\n" + "".join(lines)
+            yield url, lines
+        finally:
+            child.terminate()
+            reader.join(timeout=60)
+
+
+def test_a_third_party_connector_declares_its_sandbox(plugin_site: Path, tmp_path: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": str(plugin_site)}
+    command = [sys.executable, "-m", "hub", "sandbox", "example", "--port", "0",
+               "--set", "people=5"]
+    with sandbox_process(command, env, tmp_path) as (url, _output):
+        auth = {"Authorization": "Bearer sandbox-key"}
+        people = httpx.get(f"{url}/v1/people", params={"sort": "updated_at,id"}, headers=auth)
+        anonymous = httpx.get(f"{url}/v1/people", params={"sort": "updated_at,id"})
+
+    assert people.status_code == 200
+    assert len(people.json()["results"]) == 5  # the knob reached the sandbox's own config
+    assert anonymous.status_code == 401  # its rules, on the harness
+
+
+def test_without_hubspots_sdk_the_connector_is_broken_and_says_how_to_install_it(
+        tmp_path: Path) -> None:
+    (tmp_path / "hub.yaml").write_text(
+        "version: 1\nconnections:\n  crm:\n    connector: hubspot\n    access_token: t\n"
+        "pipelines: {}\n")
+
+    listed = hub_without_sdk("connectors", "list", cwd=tmp_path)
+    checked = hub_without_sdk("config", "check", cwd=tmp_path)
+
+    assert listed.returncode == 0, listed.stderr
+    rows = {line.split("│")[1].strip(): line for line in listed.stdout.splitlines()
+            if line.count("│") > 3}
+    assert "broken: PluginError" in rows["hubspot"]
+    assert "pip install 'marketing-hub[hubspot]'" in rows["hubspot"]
+    assert "ok" in rows["sql"]  # every other connector goes on working
+    assert checked.returncode == 2
+    message = " ".join(checked.stderr.split())
+    assert "hub.yaml:4:5: connections.crm.connector: connector 'hubspot' is broken" in message
+    assert "pip install 'marketing-hub[hubspot]'" in message
+
+
+def test_hubspots_sandbox_runs_without_hubspots_sdk(tmp_path: Path) -> None:
+    command = [sys.executable, "-c", WITHOUT_HUBSPOT_SDK, "sandbox", "hubspot", "--port", "0"]
+    with sandbox_process(command, dict(os.environ), tmp_path) as (url, _):
+        answer = httpx.get(f"{url}/crm/v3/objects/contacts",
+                           headers={"Authorization": "Bearer sandbox-token"})
+    assert answer.status_code == 200
+    assert answer.json()["results"] == []

@@ -9,7 +9,13 @@
 
 It serves contacts, companies and deals (`/crm/v3/objects/...`: CRUD, batch, search), properties
 and property groups, associations v4, lists v3 and OAuth refresh on loopback, answers with
-HubSpot's error bodies and rate-limit headers, and POSTs signed v3 webhooks on changes.
+HubSpot's error bodies and rate-limit headers, and POSTs signed v3 webhooks on changes. Every
+request is checked against HubSpot's published contract (`openapi.yaml`); a test asserts
+
+        assert sandbox.state.contract.violations == []
+
+What is not HubSpot's (the gateway, request log, limits, faults, webhook delivery, serving) is
+the harness in `hub.testing.sandbox`; this package holds HubSpot's shapes and rules on top of it.
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ from .errors import HubSpotError
 from .records import Change, Record
 from .server import SandboxServer, serve
 from .state import SandboxState
-from .webhooks import DeliveryAttempt
+from .webhooks import DeliveryAttempt, HubSpotWebhooks
 
 __all__ = [
     "DEFAULT_WEBHOOK_SUBSCRIPTIONS",
@@ -29,6 +35,7 @@ __all__ = [
     "Counters",
     "DeliveryAttempt",
     "HubSpotError",
+    "HubSpotWebhooks",
     "Record",
     "SandboxConfig",
     "SandboxServer",

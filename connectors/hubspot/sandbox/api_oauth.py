@@ -19,7 +19,7 @@ async def token(request: Request) -> Response:
     # python-multipart just for one endpoint.
     form = dict(parse_qsl((await request.body()).decode("utf-8", "replace")))
     try:
-        return json_response(sandbox_state(request).tokens.exchange(form))
+        return json_response(sandbox_state(request).tokens.token_response(form))
     except OAuthError as exc:
         return json_response(exc.body(), 400)
 

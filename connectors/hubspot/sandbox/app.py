@@ -1,4 +1,4 @@
-"""The sandbox's ASGI app: HubSpot's routes behind the gateway, sharing one state."""
+"""The sandbox's ASGI app: HubSpot's routes behind the harness's gateway, sharing one state."""
 
 from __future__ import annotations
 
@@ -10,10 +10,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute
 
+from hub.testing.sandbox import Gateway
+
 from . import api_associations, api_lists, api_oauth, api_objects, api_properties
 from .config import SandboxConfig
 from .errors import HubSpotError
-from .gateway import Gateway
 from .state import SandboxState
 
 __all__ = ["create_app"]
@@ -52,5 +53,6 @@ def create_app(
         routes=routes, lifespan=lifespan, exception_handlers={HubSpotError: _hubspot_error}
     )
     app.state.sandbox = sandbox
-    app.add_middleware(Gateway, state=sandbox, router=app.router)
+    app.add_middleware(Gateway, harness=sandbox.harness, routes=app.router.routes)
     return app
+

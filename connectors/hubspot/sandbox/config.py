@@ -72,6 +72,11 @@ class SandboxConfig:
     fault_seed: int = 0
     forced_429s: int = 0
 
+    # Every request is checked against HubSpot's published contract (openapi.yaml); violations
+    # are counted in `state.contract`. The last `request_log_size` requests are kept.
+    validate_contract: bool = True
+    request_log_size: int = 1000
+
     def __post_init__(self) -> None:
         problems = [
             f"{name} must be positive"
@@ -85,6 +90,7 @@ class SandboxConfig:
                 "batch_max_inputs",
                 "webhook_max_attempts",
                 "webhook_batch_size",
+                "request_log_size",
             )
             if getattr(self, name) <= 0
         ]

@@ -20,10 +20,18 @@ __all__ = [
     "bad_request",
     "invalid_properties",
     "not_found",
+    "rate_limit_body",
+    "server_error_body",
     "standard_error",
 ]
 
 JsonObject = dict[str, Any]
+
+_RATE_LIMIT_MESSAGES = {
+    "TEN_SECONDLY_ROLLING": "You have reached your ten_secondly_rolling limit.",
+    "SECONDLY": "You have reached your secondly limit.",
+    "DAILY": "You have reached your daily limit.",
+}
 
 
 @dataclass(frozen=True)
@@ -141,3 +149,28 @@ def bad_request(message: str, *, sub_category: str | None = None) -> HubSpotErro
 def not_found(message: str = "resource not found") -> HubSpotError:
     """HubSpot's 404 OBJECT_NOT_FOUND."""
     return HubSpotError(404, "OBJECT_NOT_FOUND", message)
+
+
+def rate_limit_body(policy: str) -> JsonObject:
+    """HubSpot's 429 body for `policy`."""
+    return {
+        "status": "error",
+        "message": _RATE_LIMIT_MESSAGES.get(
+            policy, f"You have reached your {policy.lower()} limit."
+        ),
+        "errorType": "RATE_LIMIT",
+        "correlationId": str(uuid.uuid4()),
+        "policyName": policy,
+        "requestId": str(uuid.uuid4()),
+    }
+
+
+def server_error_body(status_code: int) -> JsonObject:
+    """The body of an injected 500 or 503."""
+    message = "internal error" if status_code == 500 else "service temporarily unavailable"
+    return {
+        "status": "error",
+        "message": message,
+        "correlationId": str(uuid.uuid4()),
+        "category": "INTERNAL_ERROR" if status_code == 500 else "SERVICE_UNAVAILABLE",
+    }

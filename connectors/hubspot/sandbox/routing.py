@@ -1,12 +1,14 @@
-"""Small helpers every route module uses: the state, JSON bodies, list-valued query params."""
+"""Small helpers every route module uses: the state, JSON bodies in HubSpot's errors, and the
+harness's query helpers."""
 
 from __future__ import annotations
 
-import json
 from typing import Any, cast
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+
+from hub.testing.sandbox.routing import parse_json, query_flag, query_list
 
 from .errors import HubSpotError, bad_request
 from .schema import ObjectType, object_type
@@ -30,10 +32,9 @@ def sandbox_state(request: Request) -> SandboxState:
 
 async def read_json(request: Request) -> Any:
     """The parsed JSON body, or HubSpot's 400 for a body that is not JSON."""
-    raw = await request.body()
     try:
-        return json.loads(raw or b"null")
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return parse_json(await request.body())
+    except ValueError as exc:
         raise bad_request(f"Invalid input JSON: {exc}") from None
 
 
@@ -42,17 +43,6 @@ async def read_object(request: Request) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise bad_request("Invalid input JSON: expected an object")
     return body
-
-
-def query_list(request: Request, name: str) -> list[str] | None:
-    """A list parameter sent either repeated (`a=1&a=2`, as the SDK does) or comma-separated."""
-    values = [part.strip() for raw in request.query_params.getlist(name) for part in raw.split(",")]
-    values = [value for value in values if value]
-    return values or None
-
-
-def query_flag(request: Request, name: str) -> bool:
-    return request.query_params.get(name, "false").lower() == "true"
 
 
 def require_object_type(name: str) -> ObjectType:

@@ -6,27 +6,39 @@ no API call is counted, and the webhook events say `changeSource: CRM_UI`.
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Mapping
+from pathlib import Path
+
+from hub.testing.sandbox import FaultInjector, Harness, OpenAPIContract
 
 from .associations import AssociationStore
-from .auth import TokenRegistry
+from .auth import HubSpotTokens
 from .catalog import PropertyCatalog
 from .config import SandboxConfig
 from .counters import Counters
 from .errors import HubSpotError
-from .faults import FaultInjector
-from .limits import RateLimiter
 from .lists import ListStore
 from .records import Change, Record, RecordStore
+from .rules import HubSpotRules
 from .schema import OBJECT_TYPES, object_type
-from .webhooks import WebhookDispatcher
+from .webhooks import HubSpotWebhooks
 
-__all__ = ["SandboxState"]
+__all__ = ["CONTRACT", "SandboxState", "hubspot_contract"]
+
+CONTRACT = Path(__file__).with_name("openapi.yaml")
+
+
+@functools.cache
+def hubspot_contract() -> OpenAPIContract:
+    """HubSpot's published contract for the routes the sandbox serves, read once per process."""
+    return OpenAPIContract(CONTRACT)
 
 
 class SandboxState:
-    """The in-memory portal: records, properties, associations, lists, limits and counters."""
+    """The in-memory portal: records, properties, associations, lists, and the harness's log,
+    limits, faults and contract checks (`harness`, and the shortcuts below)."""
 
     def __init__(self, config: SandboxConfig) -> None:
         self.config = config
@@ -35,11 +47,18 @@ class SandboxState:
         self.records = RecordStore(self.catalog, config.portal_id, self.lock)
         self.associations = AssociationStore(self.lock)
         self.lists = ListStore(self._record_exists, self.lock)
-        self.tokens = TokenRegistry(config)
-        self.limiter = RateLimiter(config)
-        self.faults = FaultInjector(config)
-        self.counters = Counters()
-        self.webhooks = WebhookDispatcher(config)
+        self.tokens = HubSpotTokens(config)
+        self.harness = Harness(
+            HubSpotRules(config, self.tokens),
+            faults=FaultInjector(config, seed=config.fault_seed,
+                                 forced_refusals=config.forced_429s),
+            contract=hubspot_contract() if config.validate_contract else None,
+            keep=config.request_log_size,
+        )
+        self.faults = self.harness.faults
+        self.contract = self.harness.contract
+        self.counters = Counters(self.harness.log)
+        self.webhooks = HubSpotWebhooks(config)
         self.records.subscribe(self._on_change)
 
     def start(self) -> None:

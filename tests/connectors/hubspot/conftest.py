@@ -8,6 +8,10 @@ receiver for the sandbox's webhooks.
 
     def test_z(start_hubspot_sandbox, webhook_receiver):        # several, or built in the test
         sandbox = start_hubspot_sandbox(webhook_url=webhook_receiver.url)
+
+Every request a test sends a sandbox must keep HubSpot's published contract: the test fails at
+teardown naming the violations, unless it is marked `breaks_contract` (it sends a request the
+contract forbids on purpose, to see the sandbox refuse it as HubSpot would).
 """
 
 from __future__ import annotations
@@ -35,9 +39,10 @@ def hubspot_sandbox_config() -> SandboxConfig:
 
 @pytest.fixture
 def start_hubspot_sandbox(
-    hubspot_sandbox_config: SandboxConfig,
+    hubspot_sandbox_config: SandboxConfig, request: pytest.FixtureRequest
 ) -> Iterator[Callable[..., SandboxServer]]:
-    """Start sandboxes with knobs given as keyword arguments; all are stopped after the test."""
+    """Start sandboxes with knobs given as keyword arguments; all are stopped after the test,
+    and must have seen no request that breaks HubSpot's contract."""
     started: list[SandboxServer] = []
 
     def start(**knobs: Any) -> SandboxServer:
@@ -48,6 +53,9 @@ def start_hubspot_sandbox(
     yield start
     for server in started:
         server.stop()
+    if request.node.get_closest_marker("breaks_contract") is None:
+        for server in started:
+            server.state.contract.assert_clean()
 
 
 @pytest.fixture

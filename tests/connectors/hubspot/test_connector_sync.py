@@ -106,7 +106,7 @@ def test_rolling_window_429s_are_waited_out_not_failed(
     hub = project(tmp_path, sandbox, rate_limit={"requests": 100, "per_seconds": 1})
     hub.add_people(person(i) for i in range(400))
     hub.write_config(page_size=100)
-    sandbox.state.faults.force_429(3)  # TEN_SECONDLY_ROLLING, as when other apps share it
+    sandbox.state.faults.force_refusal(3)  # TEN_SECONDLY_ROLLING, as when other apps share it
 
     result = hub.run("to_hubspot")
 

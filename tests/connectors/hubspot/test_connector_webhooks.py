@@ -25,7 +25,7 @@ from connectors.hubspot import (
 from connectors.hubspot.sandbox import SandboxServer
 from connectors.hubspot.signature import sign_v3
 from connectors.hubspot.webhooks import FieldChange, updates_from_events
-from hub.testing.faultserver import serve_asgi
+from hub.testing.sandbox.faultserver import serve_asgi
 from hub.web import create_webhook_app
 
 SECRET = "sandbox-client-secret"
@@ -53,8 +53,7 @@ def receiver() -> Iterator[Receiver]:
 
     app = create_webhook_app({"crm": hub.webhook_verifier()}, handle)
     with serve_asgi(app) as server:
-        port = server.servers[0].sockets[0].getsockname()[1]
-        found.url = f"http://127.0.0.1:{port}/webhooks/crm"
+        found.url = f"{server.url}/webhooks/crm"
         yield found
 
 

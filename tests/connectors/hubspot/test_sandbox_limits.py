@@ -129,7 +129,7 @@ def test_the_daily_limit_answers_429_daily(hubspot_sandbox: SandboxServer) -> No
 @pytest.mark.parametrize("hubspot_sandbox", [{"forced_429s": 2}], indirect=True)
 def test_forced_429s_refuse_the_next_requests_then_stop(hubspot_sandbox: SandboxServer) -> None:
     statuses = [_get(hubspot_sandbox).status_code for _ in range(3)]
-    hubspot_sandbox.state.faults.force_429()
+    hubspot_sandbox.state.faults.force_refusal()
     statuses.append(_get(hubspot_sandbox).status_code)
 
     assert statuses == [429, 429, 200, 429]
