@@ -28,7 +28,20 @@ class HubSettings:
         if self.database_url:
             return self.database_url
         if configured:
-            from hub.store.database import absolute_sqlite
-
             return absolute_sqlite(configured, self.config_path.resolve().parent)
         return f"sqlite:///{self.config_path.resolve().parent / 'var' / 'hub.db'}"
+
+
+def absolute_sqlite(url: str, base: Path) -> str:
+    """A relative SQLite file path taken relative to `base` (hub.yaml's folder), not the CWD."""
+    import sqlalchemy as sa  # here, not at the top: reading the settings stays cheap
+
+    try:
+        parsed = sa.make_url(url)
+    except sa.exc.ArgumentError:
+        return url
+    database = parsed.database
+    if (parsed.get_backend_name() != "sqlite" or not database or database == ":memory:"
+            or Path(database).is_absolute()):
+        return url
+    return parsed.set(database=str(base / database)).render_as_string(hide_password=False)

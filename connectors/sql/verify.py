@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
+from hub.connector.failures import database_location, failure_reason
 from hub.errors import ConfigError, HubError, Problem
-from hub.store.failures import database_location, failure_reason
 
 if TYPE_CHECKING:
     from connectors.sql.sinks import TableSink

@@ -11,42 +11,32 @@ import json
 import os
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
-from hub.cli.app import Context, app, console
+from hub.app import Hub
+from hub.cli.output import console
 from hub.errors import ConfigError, DomainRuleError
-from hub.marketing.campaigns import (
-    AllocateCampaignBudget,
-    ApproveCampaignCreative,
-    CampaignService,
-    ChangeCampaignStatus,
-    Command,
-    CreateCampaign,
-    DefineTargetAudience,
-    LaunchCampaign,
-    RecordCampaignSpend,
-)
-from hub.marketing.campaigns import repository as repo
 from hub.model import Campaign, CampaignStatus, CampaignType, Channel
+
+if TYPE_CHECKING:
+    from hub.marketing.campaigns import Command
 
 campaigns_app = typer.Typer(help="Create, launch, pause and fund campaigns; read their audit "
                                  "trail.", no_args_is_help=True)
-app.add_typer(campaigns_app, name="campaigns")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(campaigns_app, name="campaigns")
+
 
 CampaignArg = Annotated[str, typer.Argument(metavar="CAMPAIGN")]
 TenantOption = Annotated[str | None, typer.Option(
     help="tenant [default: the tenant of hub.yaml]")]
 ActorOption = Annotated[str | None, typer.Option(
     help="who is asking, for the audit trail [default: $USER]")]
-
-
-def _tenant(context: Context, tenant: str | None) -> str:
-    if tenant:
-        return tenant
-    return context.config().config.tenant if context.config_path.is_file() else "default"
 
 
 def _actor(actor: str | None) -> str:
@@ -65,22 +55,19 @@ def _amount(value: str, option: str) -> Decimal:
 
 def _handle(ctx: typer.Context, command: Command) -> None:
     """Handle one command; say what happened (a refusal propagates: rule and reason, exit 1)."""
-    store = ctx.ensure_object(Context).store()
     try:
-        outcome = CampaignService(store).handle(command)
+        outcome = ctx.ensure_object(Hub).campaigns.handle(command)
     except DomainRuleError as refusal:
         if refusal.rule == "campaign.unknown":  # a mistyped id is a bad argument
             raise ConfigError(str(refusal)) from None
         raise
-    finally:
-        store.close()
     events = ", ".join(e.type for e in outcome.events) or "no event"
     console.print(f"{outcome.campaign.id}: {outcome.campaign.status} ({events})", markup=False)
 
 
 def _command(ctx: typer.Context, campaign: str, tenant: str | None, actor: str | None,
              make: Callable[..., Command], **fields: object) -> None:
-    chosen = _tenant(ctx.ensure_object(Context), tenant)
+    chosen = ctx.ensure_object(Hub).tenant_or(tenant)
     _handle(ctx, make(tenant=chosen, campaign_id=campaign, actor=_actor(actor), **fields))
 
 
@@ -96,9 +83,10 @@ def create(
     actor: ActorOption = None,
 ) -> None:
     """Register a draft campaign."""
-    context = ctx.ensure_object(Context)
-    draft = Campaign(tenant=_tenant(context, tenant), id=campaign, name=name, type=type,
-                     channels=channel or [], currency=currency.upper())
+    from hub.marketing.campaigns import CreateCampaign
+
+    draft = Campaign(tenant=ctx.ensure_object(Hub).tenant_or(tenant), id=campaign, name=name,
+                     type=type, channels=channel or [], currency=currency.upper())
     _handle(ctx, CreateCampaign(actor=_actor(actor), campaign=draft))
 
 
@@ -110,6 +98,8 @@ def audience(ctx: typer.Context, campaign: CampaignArg,
              ] = None,
              tenant: TenantOption = None, actor: ActorOption = None) -> None:
     """Aim the campaign at a segment."""
+    from hub.marketing.campaigns import DefineTargetAudience
+
     _command(ctx, campaign, tenant, actor, DefineTargetAudience, segment=segment, size=size)
 
 
@@ -117,6 +107,8 @@ def audience(ctx: typer.Context, campaign: CampaignArg,
 def budget(ctx: typer.Context, campaign: CampaignArg, amount: Annotated[str, typer.Argument()],
            tenant: TenantOption = None, actor: ActorOption = None) -> None:
     """Allocate the campaign's budget."""
+    from hub.marketing.campaigns import AllocateCampaignBudget
+
     _command(ctx, campaign, tenant, actor, AllocateCampaignBudget,
              amount=_amount(amount, "AMOUNT"))
 
@@ -126,6 +118,8 @@ def spend(ctx: typer.Context, campaign: CampaignArg, amount: Annotated[str, type
           reference: Annotated[str | None, typer.Option(help="invoice or cost line")] = None,
           tenant: TenantOption = None, actor: ActorOption = None) -> None:
     """Record spend; a running campaign pauses itself once spend exceeds its budget."""
+    from hub.marketing.campaigns import RecordCampaignSpend
+
     _command(ctx, campaign, tenant, actor, RecordCampaignSpend,
              amount=_amount(amount, "AMOUNT"), reference=reference)
 
@@ -136,6 +130,8 @@ def approve(ctx: typer.Context, campaign: CampaignArg,
             note: Annotated[str | None, typer.Option()] = None,
             tenant: TenantOption = None, actor: ActorOption = None) -> None:
     """Approve (or reject) the campaign's creative."""
+    from hub.marketing.campaigns import ApproveCampaignCreative
+
     _command(ctx, campaign, tenant, actor, ApproveCampaignCreative, approved=not reject,
              note=note)
 
@@ -144,12 +140,16 @@ def approve(ctx: typer.Context, campaign: CampaignArg,
 def launch(ctx: typer.Context, campaign: CampaignArg, tenant: TenantOption = None,
            actor: ActorOption = None) -> None:
     """Launch a draft or scheduled campaign."""
+    from hub.marketing.campaigns import LaunchCampaign
+
     _command(ctx, campaign, tenant, actor, LaunchCampaign)
 
 
 def _status_command(to: CampaignStatus, doc: str) -> None:
     def command(ctx: typer.Context, campaign: CampaignArg, tenant: TenantOption = None,
                 actor: ActorOption = None) -> None:
+        from hub.marketing.campaigns import ChangeCampaignStatus
+
         _command(ctx, campaign, tenant, actor, ChangeCampaignStatus, to=to)
 
     command.__doc__ = doc
@@ -166,13 +166,8 @@ _status_command(CampaignStatus.SCHEDULED, "Schedule a draft (it holds an active 
 @campaigns_app.command("list")
 def list_campaigns(ctx: typer.Context, tenant: TenantOption = None) -> None:
     """The tenant's campaigns: status, audience, budget and spend."""
-    context = ctx.ensure_object(Context)
-    store = context.store()
-    try:
-        with store.transaction() as tx:
-            found = repo.tenant_campaigns(tx, _tenant(context, tenant))
-    finally:
-        store.close()
+    hub = ctx.ensure_object(Hub)
+    found = hub.campaigns.tenant_campaigns(hub.tenant_or(tenant))
     table = Table("id", "name", "type", "status", "audience", "creative", "budget", "spend")
     for c in found:
         table.add_row(c.id, c.name, c.type.value, c.status.value,
@@ -186,13 +181,8 @@ def list_campaigns(ctx: typer.Context, tenant: TenantOption = None) -> None:
 def audit(ctx: typer.Context, campaign: CampaignArg, tenant: TenantOption = None,
           json_output: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Who did what to the campaign, and when; refused attempts included."""
-    context = ctx.ensure_object(Context)
-    store = context.store()
-    try:
-        with store.transaction() as tx:
-            trail = repo.audit_trail(tx, _tenant(context, tenant), campaign)
-    finally:
-        store.close()
+    hub = ctx.ensure_object(Hub)
+    trail = hub.campaigns.audit_trail(hub.tenant_or(tenant), campaign)
     if json_output:
         typer.echo(json.dumps(trail, indent=2, default=str))
         return

@@ -6,17 +6,20 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from hub.cli.app import app, console
-from hub.plugin.host import default_host
+from hub.app import Hub
+from hub.cli.output import console
 
 connectors_app = typer.Typer(help="Installed connectors.", no_args_is_help=True)
-app.add_typer(connectors_app, name="connectors")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(connectors_app, name="connectors")
 
 
 @connectors_app.command("list")
-def list_connectors() -> None:
+def list_connectors(ctx: typer.Context) -> None:
     """List connectors with their distribution, streams, sinks and load status."""
-    host = default_host()
+    host = ctx.ensure_object(Hub).plugins
     registry = host.connectors
     table = Table("connector", "version", "distribution", "streams", "sinks", "status")
     listed: set[str] = set()

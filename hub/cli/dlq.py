@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from hub.cli.app import Context, app, console
-from hub.engine import Plan, ReplayResult, SyncEngine, build_plan, replay
+from hub.app import Hub
+from hub.cli.output import console
 from hub.errors import ConfigError
 
 dlq_app = typer.Typer(help="Records that could not be written, kept with the reason.",
                       no_args_is_help=True)
-app.add_typer(dlq_app, name="dlq")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(dlq_app, name="dlq")
+
 
 Ids = Annotated[list[int] | None, typer.Argument(help="letter ids (default: all open ones)")]
 
@@ -28,11 +31,7 @@ def list_letters(
     limit: Annotated[int, typer.Option()] = 50,
 ) -> None:
     """List dead letters: id, pipeline, kind, attempts and the reason."""
-    store = ctx.ensure_object(Context).store()
-    try:
-        letters = store.dead_letters(pipeline, status=status, limit=limit)
-    finally:
-        store.close()
+    letters = ctx.ensure_object(Hub).pipelines.dead_letters(pipeline, status=status, limit=limit)
     table = Table("id", "pipeline", "kind", "key", "attempts", "error")
     for d in letters:
         table.add_row(str(d.id), d.pipeline, d.kind, d.record_key or "-", str(d.attempts),
@@ -43,11 +42,7 @@ def list_letters(
 @dlq_app.command("show")
 def show(ctx: typer.Context, letter: Annotated[int, typer.Argument()]) -> None:
     """One letter in full: the original record, the mapped payload and the reason."""
-    store = ctx.ensure_object(Context).store()
-    try:
-        found = store.dead_letters(status=None, ids=[letter])
-    finally:
-        store.close()
+    found = ctx.ensure_object(Hub).pipelines.dead_letters(status=None, ids=[letter])
     if not found:
         raise ConfigError(f"no dead letter {letter}")
     d = found[0]
@@ -68,27 +63,13 @@ def replay_letters(
     ids: Ids = None,
 ) -> None:
     """Re-map the original records with the current mapping and write them again."""
-    context = ctx.ensure_object(Context)
-    plan = build_plan(context.config(), pipeline)
-    store = context.store()
-    try:
-        result = asyncio.run(_replay(SyncEngine(store), plan, ids))
-    finally:
-        store.close()
+    result = ctx.ensure_object(Hub).pipelines.replay(pipeline, ids)
     console.print(f"replayed {len(result.replayed)}, still failing {len(result.still_failing)} "
                   f"(run {result.run_id})")
     for letter_id, error in list(result.still_failing.items())[:20]:
         console.print(f"  #{letter_id}: {error}", markup=False)
     if result.still_failing:
         raise typer.Exit(1)
-
-
-async def _replay(engine: SyncEngine, plan: Plan, ids: list[int] | None) -> ReplayResult:
-    try:
-        await plan.verify()  # a missing table or column is refused before a run is recorded
-        return await replay(engine, plan, ids)
-    finally:
-        await plan.aclose()  # in the loop the connectors' clients were made in
 
 
 @dlq_app.command("discard")
@@ -102,11 +83,5 @@ def discard(
     """Close letters without writing them (they stay listed as discarded)."""
     if not ids and not yes:
         raise ConfigError(f"give letter ids, or --yes to discard every open letter of {pipeline!r}")
-    store = ctx.ensure_object(Context).store()
-    try:
-        chosen = [d.id for d in store.dead_letters(pipeline, ids=ids or None)]
-        with store.transaction() as tx:
-            count = tx.ledger.set_dead_letter_status(chosen, "discarded")
-    finally:
-        store.close()
+    count = ctx.ensure_object(Hub).pipelines.discard(pipeline, ids or None)
     console.print(f"discarded {count} letter(s)")

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from hub.cli.app import app, console
+from hub.cli.output import console
 from hub.errors import ConfigError
 
 HUB_YAML = """\
@@ -53,7 +53,10 @@ fields:
 """
 
 
-@app.command("init")
+def register(app: typer.Typer) -> None:
+    app.command("init")(init)
+
+
 def init(
     directory: Annotated[Path, typer.Argument(help="where to create hub.yaml")] = Path("."),
     force: Annotated[bool, typer.Option(help="overwrite existing files")] = False,

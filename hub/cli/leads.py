@@ -21,13 +21,17 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from hub.cli.app import Context, app, console
+from hub.app import Hub
+from hub.cli.output import console
 from hub.errors import ConfigError
-from hub.marketing.leads import LeadPipeline, RoundRobin
 
 leads_app = typer.Typer(help="Capture leads: validate, merge, score, assign, follow up.",
                         no_args_is_help=True)
-app.add_typer(leads_app, name="leads")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(leads_app, name="leads")
+
 
 _NESTED = ("attributes", "activity")
 
@@ -100,16 +104,9 @@ def import_leads(
 ) -> None:
     """Run the leads of FILE through the pipeline, in one transaction."""
     leads = read_leads(file)  # a file that cannot be read stops here, nothing stored
-    context = ctx.ensure_object(Context)
-    chosen = tenant or (context.config().config.tenant if context.config_path.is_file()
-                        else "default")
-    store = context.store()
-    try:
-        pipeline = LeadPipeline(store, tenant=chosen, assigner=RoundRobin(rep) if rep else None,
-                                actor=actor or os.environ.get("USER") or "cli")
-        batch = pipeline.process(raw for _, raw in leads)
-    finally:
-        store.close()
+    pipeline = ctx.ensure_object(Hub).leads(tenant=tenant, reps=rep,
+                                            actor=actor or os.environ.get("USER") or "cli")
+    batch = pipeline.process(raw for _, raw in leads)
     new = sum(p.merged.existing is None for p in batch.processed)
     counts = {"new": new, "updated": len(batch.processed) - new, "qualified": len(batch.events)}
     refused = [(leads[r.position][0], r.error.problems) for r in batch.refused]

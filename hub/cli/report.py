@@ -11,30 +11,25 @@ import io
 import json
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from typing import Annotated, Any, cast
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich import box
 from rich.table import Table
 
-from hub.cli.app import Context, app, console
+from hub.app import Hub
+from hub.cli.output import console
 from hub.errors import ConfigError
-from hub.marketing.attribution import By, attribution_report, parse_models
-from hub.marketing.campaigns import repository as repo
-from hub.marketing.campaigns.performance import (
-    METRICS,
-    ab_counts,
-    ab_evaluation,
-    campaign_performance,
-)
-from hub.marketing.experiments import Evaluation
-from hub.marketing.kpis import segment_uplift, tenant_kpis
-from hub.model import Campaign
-from hub.store import StateStore
+
+if TYPE_CHECKING:
+    from hub.marketing.experiments import Evaluation
 
 report_app = typer.Typer(help="Reports from the state store: attribution, A/B tests, "
                               "campaign performance, KPIs.", no_args_is_help=True)
-app.add_typer(report_app, name="report")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(report_app, name="report")
 
 
 class Format(StrEnum):
@@ -48,14 +43,6 @@ TenantOption = Annotated[str | None, typer.Option(
     help="tenant to report on [default: the tenant of hub.yaml]")]
 WindowOption = Annotated[float, typer.Option(
     "--window", help="days after a contact's first message in which an order converts")]
-
-
-def _tenant(context: Context, tenant: str | None) -> str:
-    if tenant:
-        return tenant
-    if context.config_path.is_file():
-        return context.config().config.tenant
-    return "default"
 
 
 def _moment(value: str | None, option: str) -> datetime | None:
@@ -72,14 +59,6 @@ def _days(value: float, option: str) -> timedelta:
     if not value > 0:
         raise ConfigError(f"{option} must be a positive number of days, got {value}")
     return timedelta(days=value)
-
-
-def _campaign(store: StateStore, tenant: str, campaign_id: str) -> Campaign:
-    with store.transaction() as tx:
-        campaign = repo.find(tx, tenant, campaign_id)
-    if campaign is None:
-        raise ConfigError(f"tenant {tenant!r} has no campaign {campaign_id!r}")
-    return campaign
 
 
 def _emit_json(data: Any) -> None:
@@ -123,18 +102,11 @@ def attribution(
     """Credit order revenue to the channels or campaigns that touched the buyer before."""
     if by not in ("channel", "campaign"):
         raise ConfigError(f"--by must be channel or campaign, got {by!r}")
-    models = parse_models(model or ["all"])
     window, decay = _days(lookback, "--lookback"), _days(half_life, "--half-life")
     first, last = _moment(since, "--since"), _moment(until, "--until")
-    context = ctx.ensure_object(Context)
-    store = context.store()
-    try:
-        with store.engine.connect() as conn:
-            report = attribution_report(conn, _tenant(context, tenant), models,
-                                        by=cast(By, by), since=first, until=last,
-                                        lookback=window, half_life=decay)
-    finally:
-        store.close()
+    hub = ctx.ensure_object(Hub)
+    report = hub.reports.attribution(hub.tenant_or(tenant), model or ["all"], by=by,
+                                     since=first, until=last, lookback=window, half_life=decay)
     if format is Format.JSON:
         _emit_json(report.as_dict())
         return
@@ -194,18 +166,14 @@ def abtest(
     format: FormatOption = Format.TABLE,
 ) -> None:
     """The A/B verdict of a campaign: exposures are its messages by variant."""
-    if metric not in METRICS:
-        raise ConfigError(f"--metric must be one of {', '.join(METRICS)}, got {metric!r}")
+    hub = ctx.ensure_object(Hub)
+    reports = hub.reports
+    if metric not in reports.metrics:
+        raise ConfigError(f"--metric must be one of {', '.join(reports.metrics)}, "
+                          f"got {metric!r}")
     days = _days(window, "--window")
-    context = ctx.ensure_object(Context)
-    store = context.store()
-    try:
-        campaign = _campaign(store, _tenant(context, tenant), campaign_id)
-        with store.engine.connect() as conn:
-            data = ab_counts(conn, campaign, metric=metric, window=days)
-    finally:
-        store.close()
-    evaluation = ab_evaluation(data)
+    test = reports.abtest(hub.tenant_or(tenant), campaign_id, metric=metric, window=days)
+    campaign, data, evaluation = test.campaign, test.data, test.evaluation
     counts = [{"variant": v.name, "exposures": v.exposures, "conversions": v.conversions,
                "rate": v.rate} for v in data.counts]
     rows = _ab_rows(evaluation, counts)
@@ -252,15 +220,9 @@ def campaign_report(
 ) -> None:
     """A campaign's sends, engagement, conversions, revenue, spend, ROI and A/B verdict."""
     days = _days(window, "--window")
-    context = ctx.ensure_object(Context)
-    store = context.store()
-    try:
-        campaign = _campaign(store, _tenant(context, tenant), campaign_id)
-        with store.engine.connect() as conn:
-            report = campaign_performance(conn, campaign, as_of=datetime.now(UTC),
-                                          window=days).as_dict()
-    finally:
-        store.close()
+    hub = ctx.ensure_object(Hub)
+    campaign, report = hub.reports.campaign_performance(
+        hub.tenant_or(tenant), campaign_id, as_of=datetime.now(UTC), window=days)
     if format is Format.JSON:
         _emit_json(report)
         return
@@ -304,14 +266,9 @@ def kpis(
 ) -> None:
     """Open and click rates, cart recovery, churn win-back and promotion revenue (seed 004)."""
     end = _moment(as_of, "--as-of") or datetime.now(UTC)
-    context = ctx.ensure_object(Context)
-    store = context.store()
-    try:
-        with store.engine.connect() as conn:
-            result = tenant_kpis(conn, _tenant(context, tenant), as_of=end,
-                                 period=_days(period, "--period"))
-    finally:
-        store.close()
+    days = _days(period, "--period")
+    hub = ctx.ensure_object(Hub)
+    result = hub.reports.kpis(hub.tenant_or(tenant), as_of=end, period=days)
     if format is Format.JSON:
         _emit_json(result.as_dict())
         return
@@ -344,14 +301,9 @@ def uplift(
     first = _moment(since, "--since")
     last = _moment(until, "--until") or datetime.now(UTC)
     assert first is not None  # a required option
-    context = ctx.ensure_object(Context)
-    store = context.store()
-    try:
-        with store.engine.connect() as conn:
-            result = segment_uplift(conn, _tenant(context, tenant), segment, campaign_id,
-                                    since=first, until=last)
-    finally:
-        store.close()
+    hub = ctx.ensure_object(Hub)
+    result = hub.reports.uplift(hub.tenant_or(tenant), segment, campaign_id, since=first,
+                                until=last)
     rows = {"treated": str(result.treated), "holdout": str(result.holdout),
             "uplift": "n/a" if result.absolute is None else f"{result.absolute:+.2%}",
             "relative uplift": "n/a" if result.relative is None else f"{result.relative:+.1%}",

@@ -18,7 +18,7 @@ from typing import Annotated, Any
 import typer
 
 import connectors
-from hub.cli.app import app, console
+from hub.cli.output import console
 from hub.errors import ConfigError, PluginError
 from hub.plugin.host import default_host
 
@@ -87,7 +87,10 @@ def _config(module: Any, settings: list[str]) -> Any:
     return config_cls(**knobs)
 
 
-@app.command("sandbox")
+def register(app: typer.Typer) -> None:
+    app.command("sandbox")(sandbox)
+
+
 def sandbox(
     vendor: Annotated[str, typer.Argument(help="whose API to emulate, e.g. hubspot")],
     port: Annotated[int, typer.Option(help="port to listen on")] = 8090,

@@ -7,80 +7,43 @@ anchor date); without it the clock is now.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import sqlalchemy as sa
 import typer
 from rich.table import Table
 
-from hub.cli.app import Context, app, console, errors
-from hub.config import LoadedConfig
-from hub.marketing.common import as_utc, fixed_clock, system_clock
-from hub.marketing.rfm import take_snapshot
-from hub.marketing.segments import SegmentService, SegmentSet, load_segments
-from hub.marketing.triggers import Firing, TriggerEngine, TriggerEvents, triggers_from_config
-from hub.store import StateStore
-from hub.store import tables as t
+from hub.app import Hub
+from hub.cli.output import console, errors
+
+if TYPE_CHECKING:
+    from hub.marketing.triggers import Firing
 
 segments_app = typer.Typer(help="Segments: definitions, their SQL, stored membership.",
                            no_args_is_help=True)
 rfm_app = typer.Typer(help="RFM scores: the nightly snapshot.", no_args_is_help=True)
 triggers_app = typer.Typer(help="Automation triggers: what fires now, and firing it.",
                            no_args_is_help=True)
-app.add_typer(segments_app, name="segments")
-app.add_typer(rfm_app, name="rfm")
-app.add_typer(triggers_app, name="triggers")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(segments_app, name="segments")
+    app.add_typer(rfm_app, name="rfm")
+    app.add_typer(triggers_app, name="triggers")
+
 
 At = Annotated[datetime | None, typer.Option(
     "--at", help="run as of this moment (ISO date or datetime, UTC) instead of now")]
-
-
-@dataclass
-class Marketing:
-    loaded: LoadedConfig
-    store: StateStore
-    segments: SegmentSet
-    at: datetime | None
-
-    @property
-    def tenant(self) -> str:
-        return self.loaded.config.tenant
-
-    def service(self) -> SegmentService:
-        clock = fixed_clock(as_utc(self.at)) if self.at else system_clock
-        return SegmentService(self.store, self.segments, tenant=self.tenant, clock=clock)
-
-    def engine(self) -> TriggerEngine:
-        triggers = triggers_from_config(self.loaded.doc, self.loaded.config.triggers,
-                                        self.segments)
-        clock = fixed_clock(as_utc(self.at)) if self.at else system_clock
-        return TriggerEngine(self.store, triggers, tenant=self.tenant, clock=clock)
-
-
-@contextmanager
-def _marketing(ctx: typer.Context, at: datetime | None) -> Iterator[Marketing]:
-    context = ctx.ensure_object(Context)
-    loaded = context.config()
-    segments = load_segments(loaded)
-    store = context.store()
-    try:
-        yield Marketing(loaded, store, segments, at)
-    finally:
-        store.close()
 
 
 # -- segments ----------------------------------------------------------------------------------
 @segments_app.command("list")
 def list_segments(ctx: typer.Context) -> None:
     """Every segment: what it is for, and its stored membership."""
-    with _marketing(ctx, None) as m:
-        members, refreshed = _stored(m)
+    hub = ctx.ensure_object(Hub)
+    members, refreshed = hub.segments().stored()
     table = Table("segment", "audience", "members", "refreshed", "description")
-    for d in m.segments:
+    for d in hub.segment_set:
         audience = (f"{d.spec.channel}" + (f" · {d.spec.topic}" if d.spec.topic else "")
                     if d.spec.for_messaging else "analytics only")
         when = refreshed.get(d.name)
@@ -89,24 +52,12 @@ def list_segments(ctx: typer.Context) -> None:
     console.print(table)
 
 
-def _stored(m: Marketing) -> tuple[dict[str, int], dict[str, datetime]]:
-    sm, seg = t.segment_members.c, t.segments.c
-    with m.store.engine.connect() as conn:
-        counts: dict[str, int] = dict(conn.execute(
-            sa.select(sm.segment, sa.func.count()).where(sm.tenant == m.tenant)
-            .group_by(sm.segment)).all())
-        times: dict[str, datetime] = dict(conn.execute(
-            sa.select(seg.name, seg.updated_at).where(seg.tenant == m.tenant)).all())
-    return counts, times
-
-
 @segments_app.command("preview")
 def preview(ctx: typer.Context, name: Annotated[str, typer.Argument(help="the segment")],
             sample: Annotated[int, typer.Option(help="members to show")] = 10,
             at: At = None) -> None:
     """How many are in the segment now, a sample of them, and the SQL that finds them."""
-    with _marketing(ctx, at) as m:
-        shown = m.service().preview(name, sample)
+    shown = ctx.ensure_object(Hub).segments(at).preview(name, sample)
     console.print(f"[bold]{name}[/]: {shown.count:,} member(s)")
     table = Table("contact", "email")
     for cid, email in shown.sample:
@@ -122,9 +73,8 @@ def refresh(ctx: typer.Context,
             name: Annotated[str | None, typer.Argument(help="one segment (default: all)")]
             = None, at: At = None) -> None:
     """Re-evaluate membership, store the difference, announce entries and exits."""
-    with _marketing(ctx, at) as m:
-        service = m.service()
-        results = [service.refresh(name)] if name else service.refresh_all()
+    service = ctx.ensure_object(Hub).segments(at)
+    results = [service.refresh(name)] if name else service.refresh_all()
     table = Table("segment", "before", "after", "entered", "exited", "change")
     for r in results:
         change = "-" if r.drift_percent is None else f"{r.drift_percent:+.1f}%"
@@ -146,10 +96,8 @@ def snapshot(ctx: typer.Context, at: At = None,
              refresh_segments: Annotated[bool, typer.Option(
                  "--refresh-segments", help="then refresh every segment")] = False) -> None:
     """Score every customer, write today's snapshot, and check it covers them all."""
-    with _marketing(ctx, at) as m:
-        moment = as_utc(at) if at else system_clock()
-        report = take_snapshot(m.store, m.tenant, moment, m.segments.settings.rfm)
-        refreshed = m.service().refresh_all() if refresh_segments and report.complete else []
+    report, refreshed = ctx.ensure_object(Hub).rfm_snapshot(at,
+                                                           refresh_segments=refresh_segments)
     table = Table("RFM segment", "customers", title=f"RFM snapshot {report.snapshot_date}")
     for segment, count in report.by_segment.items():
         table.add_row(segment, f"{count:,}")
@@ -169,17 +117,14 @@ def snapshot(ctx: typer.Context, at: At = None,
 def trigger_preview(ctx: typer.Context, at: At = None,
                     show: Annotated[int, typer.Option(help="examples per trigger")] = 3) -> None:
     """What would fire now, and what would not (and why), without firing anything."""
-    with _marketing(ctx, at) as m:
-        firings = m.engine().preview()
+    firings = ctx.ensure_object(Hub).triggers(at).preview()
     _report(firings, show, verb="would fire")
 
 
 @triggers_app.command("run")
 def trigger_run(ctx: typer.Context, at: At = None) -> None:
     """Fire what is due: occasions read from the store, and pending ones from events."""
-    with _marketing(ctx, at) as m:
-        engine = m.engine()
-        firings = engine.run() + TriggerEvents(engine).run_due()
+    firings = ctx.ensure_object(Hub).fire_triggers(at)
     _report(firings, 0, verb="fired")
 
 

@@ -2,23 +2,29 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections import Counter
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from hub.cli.app import Context, app, console, errors
-from hub.engine import Plan, RunResult, SyncEngine, build_plan
-from hub.store import PipelineBusyError, RunRecord
+from hub.app import Hub
+from hub.cli.output import console, errors
+
+if TYPE_CHECKING:
+    from hub.engine import RunResult
+    from hub.store import PipelineBusyError, RunRecord
 
 OUTCOME_COLUMNS = ("read", "written", "unchanged", "filtered", "invalid", "failed")
 
 
-@app.command("sync")
+def register(app: typer.Typer) -> None:
+    app.command("sync")(sync)
+    app.command("runs")(runs)
+
+
 def sync(
     ctx: typer.Context,
     pipeline: Annotated[str, typer.Argument(help="the pipeline to run, as named in hub.yaml")],
@@ -32,14 +38,33 @@ def sync(
                        "instead of refusing")] = False,
 ) -> None:
     """Run one pipeline now: read, map, validate, dedup, diff, write, checkpoint."""
-    context = ctx.ensure_object(Context)
-    plan = build_plan(context.config(), pipeline)  # a bad mapping stops here, nothing opened
-    store = context.store()
+    pipelines = ctx.ensure_object(Hub).pipelines
+    bar = Progress(SpinnerColumn(), TextColumn("[bold]{task.description}"), BarColumn(),
+                   TextColumn("{task.fields[counts]}"), TimeElapsedColumn(),
+                   console=console, transient=True)
+    task = bar.add_task(pipeline, total=None, counts="", start=False)
+
+    def started() -> None:  # the bar shows once the pipeline is verified and the run begins
+        bar.start()
+        bar.start_task(task)
+
+    def progress(counts: Counter[str]) -> None:
+        elapsed = bar.tasks[task].elapsed or 0.0
+        rate = f" · {counts['read'] / elapsed:,.0f}/s" if elapsed > 0 else ""
+        bar.update(task, counts=f"{counts['read']:,} read · {counts['written']:,} written"
+                                f"{rate}")
+
+    def waiting(busy: PipelineBusyError) -> None:
+        held = busy.lease
+        errors.print(f"{busy.pipeline}: waiting for run {held.run_id} (pid {held.pid} on "
+                     f"{held.host}) to end", markup=False, highlight=False)
+
     try:
-        result = asyncio.run(_run(SyncEngine(store), plan, dry_run=dry_run,
-                                  full_refresh=full_refresh, wait=wait))
+        result = pipelines.sync(pipeline, dry_run=dry_run, full_refresh=full_refresh, wait=wait,
+                                on_start=started, progress=progress, on_wait=waiting)
     finally:
-        store.close()
+        if bar.live.is_started:  # stopping a bar never shown would still print a line
+            bar.stop()
     _summary(result)
     if dry_run:
         for payload in result.would_write[:show]:
@@ -47,34 +72,6 @@ def sync(
     if result.status == "stopped":
         console.print(f"[yellow]stopped: {result.error}[/]")
         raise typer.Exit(1)
-
-
-async def _run(engine: SyncEngine, plan: Plan, **options: bool) -> RunResult:
-    try:
-        await plan.verify()  # a missing table or column is refused before a run is recorded
-        return await _run_with_progress(engine, plan, **options)
-    finally:
-        await plan.aclose()  # in the loop the connectors' clients were made in
-
-
-async def _run_with_progress(engine: SyncEngine, plan: Plan, **options: bool) -> RunResult:
-    with Progress(SpinnerColumn(), TextColumn("[bold]{task.description}"), BarColumn(),
-                  TextColumn("{task.fields[counts]}"), TimeElapsedColumn(),
-                  console=console, transient=True) as bar:
-        task = bar.add_task(plan.name, total=None, counts="")
-
-        def progress(counts: Counter[str]) -> None:
-            elapsed = bar.tasks[task].elapsed or 0.0
-            rate = f" · {counts['read'] / elapsed:,.0f}/s" if elapsed > 0 else ""
-            bar.update(task, counts=f"{counts['read']:,} read · {counts['written']:,} written"
-                                    f"{rate}")
-
-        def waiting(busy: PipelineBusyError) -> None:
-            held = busy.lease
-            errors.print(f"{busy.pipeline}: waiting for run {held.run_id} (pid {held.pid} on "
-                         f"{held.host}) to end", markup=False, highlight=False)
-
-        return await engine.run(plan, progress=progress, on_wait=waiting, **options)
 
 
 def _summary(result: RunResult) -> None:
@@ -89,18 +86,13 @@ def _summary(result: RunResult) -> None:
                       f"dead-letter queue: `hub dlq list {result.pipeline}`")
 
 
-@app.command("runs")
 def runs(
     ctx: typer.Context,
     pipeline: Annotated[str | None, typer.Argument(help="only this pipeline")] = None,
     limit: Annotated[int, typer.Option(help="how many, newest first")] = 20,
 ) -> None:
     """Recent runs with their counts; read always equals the sum of the outcomes."""
-    store = ctx.ensure_object(Context).store()
-    try:
-        records = store.runs(pipeline, limit)
-    finally:
-        store.close()
+    records = ctx.ensure_object(Hub).pipelines.runs(pipeline, limit)
     table = Table("id", "pipeline", "kind", "status", "started", "s", *OUTCOME_COLUMNS, "error")
     for r in records:
         table.add_row(*_run_row(r))

@@ -31,19 +31,6 @@ def make_engine(url: str, **kwargs: Any) -> sa.Engine:
     return sa.create_engine(parsed, pool_pre_ping=True, **kwargs)
 
 
-def absolute_sqlite(url: str, base: Path) -> str:
-    """A relative SQLite file path taken relative to `base` (hub.yaml's folder), not the CWD."""
-    try:
-        parsed = sa.make_url(url)
-    except sa.exc.ArgumentError:
-        return url
-    database = parsed.database
-    if (parsed.get_backend_name() != "sqlite" or not database or database == ":memory:"
-            or Path(database).is_absolute()):
-        return url
-    return parsed.set(database=str(base / database)).render_as_string(hide_password=False)
-
-
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     # WAL lets readers run beside the writer; busy_timeout makes concurrent writers wait, not fail
     cur = dbapi_conn.cursor()

@@ -17,7 +17,6 @@ import pytest
 import typer
 import yaml
 
-import hub.cli.commands  # noqa: F401  (registers every command on the root app)
 from hub.cli import main
 from hub.cli.app import app
 

@@ -299,6 +299,10 @@ class CampaignService:
         with self.store.transaction() as tx:
             return repo.get(tx, tenant, campaign_id)
 
+    def tenant_campaigns(self, tenant: str) -> list[Campaign]:
+        with self.store.transaction() as tx:
+            return repo.tenant_campaigns(tx, tenant)
+
     def audit_trail(self, tenant: str, campaign_id: str) -> list[dict[str, Any]]:
         with self.store.transaction() as tx:
             return repo.audit_trail(tx, tenant, campaign_id)

@@ -90,6 +90,17 @@ class SegmentService:
             return set(conn.execute(sa.select(m.contact_id).where(
                 m.tenant == self.tenant, m.segment == name)).scalars())
 
+    def stored(self) -> tuple[dict[str, int], dict[str, datetime]]:
+        """Each stored segment's member count, and when its definition was last saved."""
+        sm, seg = t.segment_members.c, t.segments.c
+        with self.store.engine.connect() as conn:
+            counts: dict[str, int] = dict(conn.execute(
+                sa.select(sm.segment, sa.func.count()).where(sm.tenant == self.tenant)
+                .group_by(sm.segment)).all())
+            times: dict[str, datetime] = dict(conn.execute(
+                sa.select(seg.name, seg.updated_at).where(seg.tenant == self.tenant)).all())
+        return counts, times
+
     def preview(self, name: str, sample: int = 10) -> Preview:
         query = self.compiler().members_query(name)
         with self.store.engine.begin() as conn:

@@ -1,14 +1,14 @@
 """A database that cannot be used, said in one line: where it is and what went wrong.
 
 SQLAlchemy's own message spans lines (the driver's text, the statement, a link); a person
-needs the server and the driver's first line. The password is never part of either.
+needs the server and the driver's first line. The URL's password is never part of either;
+other secrets of hub.yaml are masked where the line is shown (`hub.config.redact`), since a
+connector knows nothing of hub.yaml.
 """
 
 from __future__ import annotations
 
 import sqlalchemy as sa
-
-from hub.config import redact
 
 
 def database_location(url: str) -> str:
@@ -29,14 +29,15 @@ def database_location(url: str) -> str:
 
 
 def failure_reason(exc: BaseException, url: str | None = None) -> str:
-    """The first line of what the driver said (SQLAlchemy's wrapping dropped), secrets masked."""
+    """The first line of what the driver said (SQLAlchemy's wrapping dropped), the password of
+    `url` masked."""
     cause = exc.orig if isinstance(exc, sa.exc.DBAPIError) and exc.orig is not None else exc
     lines = str(cause).strip().splitlines()
     text = lines[0].strip() if lines else type(cause).__name__
     password = _password(url) if url else None
     if password:
         text = text.replace(password, "***")
-    return redact(text)
+    return text
 
 
 def _password(url: str) -> str | None:
