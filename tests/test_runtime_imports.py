@@ -10,8 +10,12 @@ import sys
 # What a run of the hub loads: the package, every command, the HubSpot connector and its
 # plugin, registered through the plugin host as `hub sync` does.
 RUNTIME = """
-import json, sys
-import hub, hub.cli.commands, connectors.hubspot
+import importlib, json, pkgutil, sys
+import hub, hub.cli, connectors.hubspot
+from hub.cli.app import build_app
+build_app()
+for module in pkgutil.iter_modules(hub.cli.__path__):  # every command module, lazy ones too
+    importlib.import_module(f"hub.cli.{module.name}")
 from hub.plugin.host import PluginHost
 from connectors.hubspot import HubSpotConnector, HubSpotSettings
 registry = PluginHost().load().connectors
