@@ -78,6 +78,19 @@ def inbound(store: StateStore, target: Target, provider: str = "acme") -> Inboun
                           apply=target)
 
 
+def fail_record_2_then_redeliver(
+        store: StateStore, delivery: list[FieldChange]) -> tuple[list[Any], list[InboundUpdate]]:
+    """What is applied after the apply of record 2 fails, and what its redelivery applies."""
+    target = Target()
+    path = inbound(store, target)
+    target.failing = {"2"}
+    with pytest.raises(Failing):
+        path.handle(delivery)
+    after_crash = rows(store)
+    target.failing = set()
+    return after_crash, path.handle(delivery)
+
+
 def test_a_redelivered_event_is_applied_once(db: StateStore) -> None:
     path = inbound(db, Target())
     delivery = [change("e1", "email", "ada@example.com"), change("e2", "firstname", "Ada")]
@@ -109,17 +122,9 @@ def test_a_redelivery_after_a_restart_is_still_applied_once(db: StateStore) -> N
 
 
 def test_an_apply_that_fails_leaves_its_events_for_the_redelivery(db: StateStore) -> None:
-    target = Target()
-    path = inbound(db, target)
-    delivery = [change("e1", "email", "ada@example.com", external_id="1"),
-                change("e2", "email", "bob@example.com", external_id="2")]
-    target.failing = {"2"}
-
-    with pytest.raises(Failing):
-        path.handle(delivery)
-    after_crash = rows(db)
-    target.failing = set()
-    redelivered = path.handle(delivery)
+    after_crash, redelivered = fail_record_2_then_redeliver(db, [
+        change("e1", "email", "ada@example.com", external_id="1"),
+        change("e2", "email", "bob@example.com", external_id="2")])
 
     # record 1 committed with its claim; record 2's write and claim were both rolled back
     assert after_crash == [("1", "email", "ada@example.com")]
@@ -130,17 +135,9 @@ def test_an_apply_that_fails_leaves_its_events_for_the_redelivery(db: StateStore
 
 def test_records_sharing_an_event_commit_together(db: StateStore) -> None:
     """One event that changed two records is claimed once: both commit with that claim."""
-    target = Target()
-    path = inbound(db, target)
-    delivery = [change("e1", "owner", "kim", external_id="1"),
-                change("e1", "owner", "kim", external_id="2")]
-    target.failing = {"2"}
-
-    with pytest.raises(Failing):
-        path.handle(delivery)
-    after_crash = rows(db)
-    target.failing = set()
-    redelivered = path.handle(delivery)
+    after_crash, redelivered = fail_record_2_then_redeliver(db, [
+        change("e1", "owner", "kim", external_id="1"),
+        change("e1", "owner", "kim", external_id="2")])
 
     assert after_crash == []
     assert [u.external_id for u in redelivered] == ["1", "2"]
