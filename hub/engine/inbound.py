@@ -9,7 +9,8 @@ Vendors deliver at least once, in batches, possibly out of order. Each event id 
 the store's `processed_events` (consumer `inbound:<provider>:<tenant>`) in the transaction
 that applies what the event changed: a redelivery is dropped, also after a restart, and an
 apply that fails leaves its events unclaimed, so the vendor's redelivery applies them. Of
-several changes to one field in a delivery the latest wins.
+several changes to one field in a delivery the latest wins. Two deliveries of one event at
+once (a retry while the first still runs) apply it once: the later claim fails on the key.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
+
+from sqlalchemy.exc import IntegrityError
 
 from hub.connector.inbound import FieldChange
 from hub.store import StateStore, Tx
@@ -170,8 +173,15 @@ class InboundChanges:
                                  f"path of {self.provider!r}")
         applied: list[InboundUpdate] = []
         for unit in _transaction_units(changes):
-            with self.store.transaction() as tx:
-                applied += self._claim_and_apply(tx, unit)
+            try:
+                with self.store.transaction() as tx:
+                    applied += self._claim_and_apply(tx, unit)
+            except IntegrityError:
+                # a concurrent delivery of the same events (the vendor gave up waiting on
+                # this one and sent it again) claimed one first: now that it has committed,
+                # its claims are seen and what it did not handle is applied
+                with self.store.transaction() as tx:
+                    applied += self._claim_and_apply(tx, unit)
         return applied
 
     def _claim_and_apply(self, tx: Tx, unit: Sequence[FieldChange]) -> list[InboundUpdate]:

@@ -5,6 +5,8 @@ by the redelivery."""
 
 from __future__ import annotations
 
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -20,6 +22,7 @@ from hub.engine.inbound import (
     InboundUpdate,
 )
 from hub.store import StateStore, Tx
+from hub.store.outbox import Outbox
 
 T0 = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 
@@ -197,3 +200,44 @@ def test_a_change_from_another_provider_is_refused(db: StateStore) -> None:
     with pytest.raises(ValueError, match="globex"):
         inbound(db, Target()).handle([change("e1", "email", "x", provider="globex")])
     assert rows(db) == []
+
+
+def blocked_by(store: StateStore, pid: int, waiter: Future[Any]) -> bool:
+    """Wait until a backend waits on a lock held by `pid` (False if `waiter` ended first)."""
+    deadline = time.monotonic() + 60
+    with store.engine.connect() as watch:
+        while time.monotonic() < deadline and not waiter.done():
+            if watch.execute(sa.text(
+                    "SELECT count(*) FROM pg_stat_activity"
+                    " WHERE :pid = ANY(pg_blocking_pids(pid))"), {"pid": pid}).scalar():
+                return True
+            watch.rollback()
+            time.sleep(0.01)
+    return False
+
+
+@pytest.mark.postgres
+def test_a_retry_racing_its_delivery_applies_each_event_once(postgres_url: str) -> None:
+    """HubSpot retries a delivery the hub is still handling: the retry's claim of the event
+    waits on the first delivery's, fails on the key once it commits, and the retry then
+    applies only what the first did not."""
+    store = StateStore(postgres_url)
+    store.upgrade()
+    applied_fields.create(store.engine)
+    path = inbound(store, Target())
+    try:
+        with store.engine.connect() as first, ThreadPoolExecutor(1) as pool:
+            with first.begin():  # the first delivery, mid-transaction
+                assert Outbox(first).claim_event(path.consumer, "e1")
+                first.execute(applied_fields.insert().values(
+                    object_type="contacts", external_id="1", field="email",
+                    value="ada@example.com"))
+                retry = pool.submit(path.handle, [change("e1", "email", "ada@example.com"),
+                                                  change("e2", "firstname", "Ada")])
+                pid = first.execute(sa.text("SELECT pg_backend_pid()")).scalar_one()
+                assert blocked_by(store, pid, retry)
+            retried = retry.result(timeout=60)
+        assert [u.values for u in retried] == [{"firstname": "Ada"}]
+        assert rows(store) == [("1", "email", "ada@example.com"), ("1", "firstname", "Ada")]
+    finally:
+        store.close()
