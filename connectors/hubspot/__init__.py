@@ -3,7 +3,7 @@
 `connectors.hubspot.sandbox` is a local emulator of HubSpot's API used by tests, benchmarks and
 the demo; `connectors.hubspot.signature` computes and checks HubSpot's webhook signatures.
 `HubSpotConnector` needs HubSpot's SDK (the `hubspot` extra) and is imported on first use, so
-the settings, the webhook verifier and the sandbox work without it.
+the settings, the webhook verifier and parser and the sandbox work without it.
 """
 
 from __future__ import annotations
@@ -11,25 +11,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from connectors.hubspot.settings import HubSpotSettings
-from connectors.hubspot.webhooks import (
-    Authority,
-    ConflictPolicy,
-    HubSpotWebhookVerifier,
-    InboundChanges,
-    InboundUpdate,
-)
+from connectors.hubspot.webhooks import HubSpotWebhookVerifier, webhook_changes
 
 if TYPE_CHECKING:
     from connectors.hubspot.connector import HubSpotConnector
 
 __all__ = [
-    "Authority",
-    "ConflictPolicy",
     "HubSpotConnector",
     "HubSpotSettings",
     "HubSpotWebhookVerifier",
-    "InboundChanges",
-    "InboundUpdate",
+    "webhook_changes",
 ]
 
 

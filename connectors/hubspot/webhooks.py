@@ -1,43 +1,39 @@
-"""HubSpot's webhooks: signatures checked, property changes turned into inbound updates, and a
-two-way sync's conflicts settled field by field.
+"""HubSpot's webhooks: signatures checked, and events turned into the core's field changes.
 
     verifier = HubSpotWebhookVerifier(client_secret)      # on the raw body, before parsing
-    inbound = InboundChanges(ConflictPolicy({"email": "hub", "lifecyclestage": "hubspot"}),
-                             local=last_hub_changes, apply=save)
-    inbound.handle(json.loads(body))
+    inbound = InboundChanges(store, "hubspot", ConflictPolicy({"email": "hub"}), apply=save)
+    inbound.handle(webhook_changes(json.loads(body)))     # hub.engine.inbound
 
-HubSpot delivers at least once and in batches, possibly out of order: events are dropped when
-their `eventId` was seen already, and of several changes to one property the latest wins.
+Only HubSpot's shapes live here: the core's inbound path drops redelivered events by their
+`eventId` (kept in the store, so also after a restart) and settles conflicts field by field.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import time
-from collections import deque
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from enum import StrEnum
 from typing import Any
 
 from connectors.hubspot.signature import MAX_AGE_SECONDS, SignatureError, verify_v3
 from hub.connector import WebhookVerifier
+from hub.connector.inbound import FieldChange, WebhookPayloadError
 from hub.errors import ConfigError
 
 __all__ = [
-    "Authority",
-    "ConflictPolicy",
-    "Decision",
-    "FieldChange",
+    "PROVIDER",
     "HubSpotWebhookVerifier",
-    "InboundChanges",
-    "InboundUpdate",
     "SignatureError",
+    "changes_from_events",
     "parse_events",
-    "updates_from_events",
+    "webhook_changes",
 ]
 
+log = logging.getLogger(__name__)
+
+PROVIDER = "hubspot"
 OBJECT_TYPES = {"contact": "contacts", "company": "companies", "deal": "deals"}
 
 
@@ -68,152 +64,44 @@ class HubSpotWebhookVerifier(WebhookVerifier):
         return f"{type(self).__name__}(max_age={self._max_age:g})"
 
 
-@dataclass(frozen=True)
-class FieldChange:
-    """A value of one field and when it was set."""
-
-    value: str | None
-    changed_at: datetime
-
-
-@dataclass
-class InboundUpdate:
-    """What HubSpot says changed on one record: the latest value of each property."""
-
-    object_type: str
-    object_id: str
-    changes: dict[str, FieldChange] = field(default_factory=dict)
-    event_ids: list[int] = field(default_factory=list)
-    source: str | None = None  # HubSpot's changeSource of the latest event (CRM_UI, API …)
-
-    @property
-    def values(self) -> dict[str, str | None]:
-        return {name: change.value for name, change in self.changes.items()}
-
-
 def parse_events(body: bytes | str) -> list[dict[str, Any]]:
-    """HubSpot's event array from a (verified) body; ValueError when it is not one."""
-    events = json.loads(body)
-    if not isinstance(events, list) or not all(isinstance(e, dict) for e in events):
-        raise ValueError("a HubSpot webhook body is a JSON array of event objects")
-    return events
+    """HubSpot's event array from a (verified) raw body."""
+    try:
+        payload = json.loads(body)
+    except ValueError as exc:
+        raise WebhookPayloadError("a HubSpot webhook body is JSON") from exc
+    return _event_array(payload)
 
 
-def updates_from_events(events: Iterable[Mapping[str, Any]]) -> list[InboundUpdate]:
-    """Property-change events grouped by record, the latest change of each property kept."""
-    updates: dict[tuple[str, str], InboundUpdate] = {}
+def webhook_changes(payload: Any) -> list[FieldChange]:
+    """The field changes of a verified, JSON-decoded delivery (the receiver's parser)."""
+    return changes_from_events(_event_array(payload))
+
+
+def changes_from_events(events: Iterable[Mapping[str, Any]]) -> list[FieldChange]:
+    """The property changes among HubSpot's events; other subscriptions are not field changes."""
+    changes = []
     for event in events:
         kind, _, action = str(event.get("subscriptionType", "")).partition(".")
         object_type = OBJECT_TYPES.get(kind)
         if object_type is None or action != "propertyChange" or not event.get("propertyName"):
             continue
-        object_id = str(event.get("objectId"))
-        update = updates.setdefault((object_type, object_id),
-                                    InboundUpdate(object_type, object_id))
-        at = datetime.fromtimestamp(int(event.get("occurredAt", 0)) / 1000, UTC)
-        name = str(event["propertyName"])
+        if event.get("eventId") is None:
+            # without its id a redelivery could not be told apart, so it is not applied
+            log.warning("a HubSpot %s event of %s %s without an eventId is ignored",
+                        event.get("subscriptionType"), object_type, event.get("objectId"))
+            continue
         value = event.get("propertyValue")
-        earlier = update.changes.get(name)
-        if earlier is None or at >= earlier.changed_at:
-            update.changes[name] = FieldChange(None if value is None else str(value), at)
-            update.source = event.get("changeSource", update.source)
-        if isinstance(event.get("eventId"), int):
-            update.event_ids.append(event["eventId"])
-    return list(updates.values())
+        changes.append(FieldChange(
+            provider=PROVIDER, event_id=str(event["eventId"]), object_type=object_type,
+            external_id=str(event.get("objectId")), field=str(event["propertyName"]),
+            value=None if value is None else str(value),
+            occurred_at=datetime.fromtimestamp(int(event.get("occurredAt", 0)) / 1000, UTC),
+            source=event.get("changeSource")))
+    return changes
 
 
-class Authority(StrEnum):
-    """Who decides a field in a two-way sync."""
-
-    HUB = "hub"  # the hub is the source of truth: HubSpot's changes are not taken
-    HUBSPOT = "hubspot"  # HubSpot is the source of truth: its changes are always taken
-    LATEST = "latest"  # whichever side changed the field last wins
-
-
-@dataclass(frozen=True)
-class Decision:
-    take: bool
-    reason: str
-
-
-class ConflictPolicy:
-    """Per-field rules for taking HubSpot's changes; fields not named follow `default`."""
-
-    def __init__(self, fields: Mapping[str, Authority | str] | None = None,
-                 default: Authority | str = Authority.LATEST) -> None:
-        self.fields = {name: Authority(rule) for name, rule in (fields or {}).items()}
-        self.default = Authority(default)
-
-    def decide(self, name: str, local: FieldChange | None, remote: FieldChange) -> Decision:
-        """Should HubSpot's change to `name` be taken, given the hub's last change to it?"""
-        rule = self.fields.get(name, self.default)
-        if rule is Authority.HUB:
-            return Decision(False, f"{name}: the hub is its source of truth")
-        if rule is Authority.HUBSPOT:
-            return Decision(True, f"{name}: HubSpot is its source of truth")
-        if local is None:
-            return Decision(True, f"{name}: the hub never changed it")
-        if local.value == remote.value:
-            return Decision(False, f"{name}: both sides agree")
-        if remote.changed_at > local.changed_at:
-            return Decision(True, f"{name}: HubSpot changed it last")
-        return Decision(False, f"{name}: the hub changed it last")
-
-    def resolve(self, update: InboundUpdate,
-                local: Mapping[str, FieldChange]) -> tuple[InboundUpdate, dict[str, str]]:
-        """The part of `update` to take, and why each other field was kept."""
-        taken = InboundUpdate(update.object_type, update.object_id, {}, list(update.event_ids),
-                              update.source)
-        kept: dict[str, str] = {}
-        for name, remote in update.changes.items():
-            decision = self.decide(name, local.get(name), remote)
-            if decision.take:
-                taken.changes[name] = remote
-            else:
-                kept[name] = decision.reason
-        return taken, kept
-
-
-LocalChanges = Callable[[str, str], Mapping[str, FieldChange]]
-Apply = Callable[[InboundUpdate], None]
-
-
-class InboundChanges:
-    """The inbound path: verified events → updates → conflict policy → `apply`.
-
-    `local(object_type, object_id)` gives the hub's last change of each field of a record;
-    `apply` receives what is to be taken. Event ids already handled are dropped (HubSpot
-    delivers at least once); the most recent `remember` of them are kept.
-    """
-
-    def __init__(self, policy: ConflictPolicy, *, apply: Apply,
-                 local: LocalChanges | None = None, remember: int = 10_000) -> None:
-        self.policy = policy
-        self.apply = apply
-        self.local = local or (lambda _type, _id: {})
-        self._seen: set[int] = set()
-        self._order: deque[int] = deque()
-        self._remember = remember
-
-    def handle(self, events: Iterable[Mapping[str, Any]]) -> list[InboundUpdate]:
-        fresh = [e for e in events if not self._seen_before(e.get("eventId"))]
-        taken: list[InboundUpdate] = []
-        for update in updates_from_events(fresh):
-            accepted, _kept = self.policy.resolve(
-                update, self.local(update.object_type, update.object_id))
-            if accepted.changes:
-                self.apply(accepted)
-                taken.append(accepted)
-        return taken
-
-    def _seen_before(self, event_id: Any) -> bool:
-        if not isinstance(event_id, int):
-            return False
-        if event_id in self._seen:
-            return True
-        self._seen.add(event_id)
-        self._order.append(event_id)
-        if len(self._order) > self._remember:
-            self._seen.discard(self._order.popleft())
-        return False
-
+def _event_array(payload: Any) -> list[dict[str, Any]]:
+    if not isinstance(payload, list) or not all(isinstance(e, dict) for e in payload):
+        raise WebhookPayloadError("a HubSpot webhook body is a JSON array of event objects")
+    return payload

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
-from hub.web.webhooks import WebhookHandler, create_webhook_app, verifiers_from_config
+from hub.web.webhooks import (
+    WebhookHandler,
+    create_webhook_app,
+    inbound_handler,
+    verifiers_from_config,
+)
 
-__all__ = ["WebhookHandler", "create_webhook_app", "verifiers_from_config"]
+__all__ = ["WebhookHandler", "create_webhook_app", "inbound_handler", "verifiers_from_config"]

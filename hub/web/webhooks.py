@@ -4,10 +4,15 @@ Each connection that receives webhooks has a `WebhookVerifier` (its connector's
 `webhook_verifier()`). The receiver reads the raw body, has the verifier check the signature
 and its freshness against the exact URL the vendor called, and only then parses the JSON and
 hands it to the handler. A refused signature is answered 401 and nothing is recorded; an
-unknown connection 404; a verified body that is not JSON 400.
+unknown connection 404; a verified body that is not JSON, or not what the vendor sends
+(`WebhookPayloadError`), 400.
 
     app = create_webhook_app({"crm": connector.webhook_verifier()}, handler)
-    # handler(connection, payload) may be a function or a coroutine function
+    # handler(connection, payload) may be a function (run in a worker thread: it may block
+    # on the store) or a coroutine function
+
+`inbound_handler` is the usual handler: each connection's parser turns the payload into field
+changes, and its `InboundChanges` (hub.engine.inbound) applies each event once.
 """
 
 from __future__ import annotations
@@ -19,12 +24,15 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from hub.config import LoadedConfig
 from hub.connector import WebhookVerifier
+from hub.connector.inbound import WebhookParser, WebhookPayloadError
+from hub.engine.inbound import InboundChanges
 from hub.errors import AuthError, ConfigError
 
 log = logging.getLogger(__name__)
@@ -61,12 +69,37 @@ def create_webhook_app(verifiers: Mapping[str, WebhookVerifier], handler: Webhoo
             payload = json.loads(body)
         except ValueError:
             return JSONResponse({"error": "the body is not JSON"}, 400)
-        outcome = handler(connection, payload)
-        if inspect.isawaitable(outcome):
-            await outcome
+        try:
+            if inspect.iscoroutinefunction(handler):
+                await handler(connection, payload)
+            else:
+                outcome = await run_in_threadpool(handler, connection, payload)
+                if inspect.isawaitable(outcome):
+                    await outcome
+        except WebhookPayloadError as exc:
+            log.warning("webhook for %r not understood: %s", connection, exc)
+            return JSONResponse({"error": str(exc)}, 400)
         return Response(status_code=204)
 
     return Starlette(routes=[Route("/webhooks/{connection}", receive, methods=["POST"])])
+
+
+def inbound_handler(
+        paths: Mapping[str, tuple[WebhookParser, InboundChanges]]) -> WebhookHandler:
+    """A handler feeding each connection's payloads, through its parser, to its inbound path.
+
+    An apply that fails raises out of the handler (500), so the vendor delivers again and the
+    events it left unclaimed are applied then.
+    """
+
+    def handle(connection: str, payload: Any) -> None:
+        path = paths.get(connection)
+        if path is None:
+            raise WebhookPayloadError(f"no inbound path for {connection!r}")
+        parse, inbound = path
+        inbound.handle(parse(payload))
+
+    return handle
 
 
 def verifiers_from_config(loaded: LoadedConfig) -> dict[str, WebhookVerifier]:

@@ -1,6 +1,6 @@
 """HubSpot's webhooks through the hub's receiver: a change in HubSpot arrives verified and
-becomes an inbound update; a forged or stale signature is refused with 401 and nothing is
-recorded; the conflict policy decides which side of a two-way sync wins each field."""
+becomes an inbound update through the core's inbound path; a forged or stale signature is
+refused with 401 and nothing is recorded; HubSpot's events become the core's field changes."""
 
 from __future__ import annotations
 
@@ -14,19 +14,21 @@ from typing import Any
 import httpx
 import pytest
 
-from connectors.hubspot import (
-    Authority,
-    ConflictPolicy,
-    HubSpotConnector,
-    HubSpotSettings,
-    InboundChanges,
-    InboundUpdate,
-)
+from connectors.hubspot import HubSpotConnector, HubSpotSettings, webhook_changes
 from connectors.hubspot.sandbox import SandboxServer
 from connectors.hubspot.signature import sign_v3
-from connectors.hubspot.webhooks import FieldChange, updates_from_events
+from connectors.hubspot.webhooks import changes_from_events
+from hub.engine.inbound import (
+    Authority,
+    ConflictPolicy,
+    FieldValue,
+    InboundChanges,
+    InboundUpdate,
+    group_changes,
+)
+from hub.store import StateStore, Tx
 from hub.testing.sandbox.faultserver import serve_asgi
-from hub.web import create_webhook_app
+from hub.web import create_webhook_app, inbound_handler
 
 SECRET = "sandbox-client-secret"
 T0 = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
@@ -40,16 +42,25 @@ class Receiver:
 
 
 @pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    """The hub's webhook app on loopback, for connection `crm`, feeding an inbound path."""
+def state(sqlite_url: str) -> Iterator[StateStore]:
+    store = StateStore(sqlite_url)
+    store.upgrade()
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def receiver(state: StateStore) -> Iterator[Receiver]:
+    """The hub's webhook app on loopback, for connection `crm`, feeding the inbound path."""
     hub = HubSpotConnector(HubSpotSettings(access_token="unused", client_secret=SECRET))
     found = Receiver("")
-    inbound = InboundChanges(ConflictPolicy(default=Authority.HUBSPOT),
-                             apply=found.updates.append)
+    inbound = InboundChanges(state, "hubspot", ConflictPolicy(default=Authority.VENDOR),
+                             apply=lambda _tx, update: found.updates.append(update))
+    feed = inbound_handler({"crm": (webhook_changes, inbound)})
 
     def handle(connection: str, payload: Any) -> None:
         found.payloads.append((connection, payload))
-        inbound.handle(payload)
+        feed(connection, payload)
 
     app = create_webhook_app({"crm": hub.webhook_verifier()}, handle)
     with serve_asgi(app) as server:
@@ -75,7 +86,7 @@ def test_a_change_in_hubspot_arrives_as_a_verified_inbound_update(
     assert sandbox.state.webhooks.wait_idle(10)
 
     assert all(a.succeeded for a in sandbox.state.webhooks.attempts)
-    assert [(u.object_type, u.object_id, u.values, u.source) for u in receiver.updates] == [
+    assert [(u.object_type, u.external_id, u.values, u.source) for u in receiver.updates] == [
         ("contacts", contact.id, {"firstname": "Ada", "lastname": "Lovelace"}, "CRM_UI")]
 
 
@@ -131,40 +142,55 @@ def test_events_group_by_record_and_the_latest_value_wins() -> None:
               event(3, "lastname", "Byron", T0, object_id=2),
               event(4, "dealname", "ignored", T0, kind="deal.creation")]
 
-    updates = updates_from_events(events)
+    updates = group_changes(changes_from_events(events))
 
-    assert [(u.object_id, u.values, sorted(u.event_ids)) for u in updates] == [
-        ("1", {"firstname": "New"}, [1, 2]), ("2", {"lastname": "Byron"}, [3])]
-
-
-@pytest.mark.parametrize(("rule", "local_at", "taken"), [
-    (Authority.HUB, T0 - timedelta(days=1), False),  # the hub decides, always
-    (Authority.HUBSPOT, T0 + timedelta(days=1), True),  # HubSpot decides, always
-    (Authority.LATEST, T0 - timedelta(minutes=1), True),  # HubSpot changed it last
-    (Authority.LATEST, T0 + timedelta(minutes=1), False),  # the hub changed it last
-])
-def test_the_conflict_policy_decides_per_field(rule: Authority, local_at: datetime,
-                                               taken: bool) -> None:
-    policy = ConflictPolicy({"email": rule})
-    remote = FieldChange("new@example.com", T0)
-
-    decision = policy.decide("email", FieldChange("old@example.com", local_at), remote)
-
-    assert decision.take is taken
-    assert "email" in decision.reason
+    assert [(u.external_id, u.values, sorted(u.event_ids)) for u in updates] == [
+        ("1", {"firstname": "New"}, ["1", "2"]), ("2", {"lastname": "Byron"}, ["3"])]
 
 
-def test_the_inbound_path_applies_what_the_policy_takes_and_drops_duplicates() -> None:
+def test_a_property_change_carries_hubspot_s_ids_and_times() -> None:
+    [change] = changes_from_events([event(42, "email", "ada@example.com", T0, object_id=7)])
+
+    assert (change.provider, change.event_id, change.object_type, change.external_id,
+            change.field, change.value, change.occurred_at, change.source) == (
+        "hubspot", "42", "contacts", "7", "email", "ada@example.com", T0, "CRM_UI")
+
+
+def test_an_event_without_an_event_id_is_not_a_change() -> None:
+    nameless = event(1, "email", "x@example.com", T0)
+    del nameless["eventId"]
+
+    assert changes_from_events([nameless]) == []
+
+
+def test_a_body_that_is_not_an_event_array_is_400_and_nothing_is_applied(
+        receiver: Receiver) -> None:
+    body = json.dumps({"eventId": 1, "subscriptionType": "contact.propertyChange"}).encode()
+    now = str(int(time.time() * 1000))
+
+    answer = post(receiver.url, body, sign_v3(SECRET, "POST", receiver.url, body, now), now)
+
+    assert answer.status_code == 400
+    assert "array" in answer.json()["error"]
+    assert receiver.updates == []
+
+
+def test_the_inbound_path_applies_what_the_policy_takes_and_drops_duplicates(
+        state: StateStore) -> None:
     applied: list[InboundUpdate] = []
-    local = {"email": FieldChange("ada@hub.test", T0 + timedelta(hours=1)),
-             "firstname": FieldChange("Ada", T0 - timedelta(hours=1))}
-    inbound = InboundChanges(ConflictPolicy({"email": "hub"}), apply=applied.append,
-                             local=lambda _type, _id: local)
+    local = {"email": FieldValue("ada@hub.test", T0 + timedelta(hours=1)),
+             "firstname": FieldValue("Ada", T0 - timedelta(hours=1))}
+
+    def apply(_tx: Tx, update: InboundUpdate) -> None:
+        applied.append(update)
+
+    inbound = InboundChanges(state, "hubspot", ConflictPolicy({"email": "hub"}), apply=apply,
+                             local=lambda _tx, _update: local)
     batch = [event(10, "email", "ada@hubspot.test", T0), event(11, "firstname", "Augusta", T0),
              event(12, "phone", "+15550100", T0)]
 
-    first = inbound.handle(batch)
-    again = inbound.handle(batch)  # HubSpot delivers at least once
+    first = inbound.handle(webhook_changes(batch))
+    again = inbound.handle(webhook_changes(batch))  # HubSpot delivers at least once
 
     assert [u.values for u in first] == [{"firstname": "Augusta", "phone": "+15550100"}]
     assert applied == first
