@@ -2,6 +2,7 @@
 
     python -m bench                  # all of them, in name order (what `make bench` runs)
     python -m bench engine mapping   # only these
+    python -m bench --out-dir DIR    # and keep each one's figures as DIR/<name>.json
 
 Each runs in a fresh interpreter, so one benchmark's data and warm caches never flatter the
 next one's figures, and one that fails (a service it needs is down) does not stop the rest.
@@ -10,6 +11,7 @@ The modules are found by reading their source, not by importing them. Exits 1 if
 
 from __future__ import annotations
 
+import argparse
 import ast
 import subprocess
 import sys
@@ -35,19 +37,25 @@ def discover() -> list[str]:
             if not path.stem.startswith("_") and has_main(path)]
 
 
-def run_one(name: str) -> tuple[int, float]:
-    """Run `bench.<name>.main()` in a child interpreter; its exit code and seconds."""
+def run_one(name: str, out_dir: Path | None = None) -> tuple[int, float]:
+    """Run `python -m bench.<name>` in a child interpreter; its exit code and seconds."""
     started = time.perf_counter()
-    done = subprocess.run(
-        [sys.executable, "-c", f"from bench.{name} import main; main()"],
-        cwd=HERE.parent, check=False)
+    out = ["--out", str((out_dir / f"{name}.json").resolve())] if out_dir else []
+    done = subprocess.run([sys.executable, "-m", f"bench.{name}", *out],
+                          cwd=HERE.parent, check=False)
     return done.returncode, time.perf_counter() - started
 
 
 def main(argv: list[str] | None = None) -> int:
     console = Console()
     known = discover()
-    names = list(argv if argv is not None else sys.argv[1:]) or known
+    parser = argparse.ArgumentParser(prog="python -m bench",
+                                     description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("names", nargs="*", metavar="NAME", help=f"of {', '.join(known)}")
+    parser.add_argument("--out-dir", type=Path, default=None, metavar="DIR",
+                        help="write each benchmark's results as DIR/<name>.json")
+    args = parser.parse_args(argv)
+    names = args.names or known
     unknown = [n for n in names if n not in known]
     if unknown:
         console.print(f"no benchmark named {', '.join(unknown)} (known: {', '.join(known)})")
@@ -55,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     outcomes: list[tuple[str, int, float]] = []
     for name in names:
         console.print(Rule(f"[bold]bench.{name}"))
-        code, seconds = run_one(name)
+        code, seconds = run_one(name, args.out_dir)
         outcomes.append((name, code, seconds))
     table = Table(title="Benchmarks")
     table.add_column("benchmark")

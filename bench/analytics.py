@@ -4,12 +4,11 @@ Run with `python -m bench.analytics`. Generates a seeded synthetic data set (1,0
 touchpoints over 200,000 contacts, about 50,000 conversions), times every attribution model
 end to end, then A/B evaluations, then the same work as `hub report abtest` and `hub report
 attribution` do it, reading a SQLite state store (100,000 exposures; 200,000 touchpoints),
-prints a table and writes `bench/results/analytics.json`.
+prints a table (`--out FILE` keeps the figures as JSON).
 """
 
 from __future__ import annotations
 
-import json
 import os
 import platform
 import tempfile
@@ -26,6 +25,7 @@ import scipy
 from rich.console import Console
 from rich.table import Table
 
+from bench.options import parse, write
 from hub.marketing.attribution import (
     AttributionModel,
     Conversion,
@@ -50,7 +50,6 @@ AB_RUNS = 1_000
 ASSIGNMENTS = 100_000
 STORE_EXPOSURES = 100_000
 STORE_TOUCHPOINTS = 200_000
-RESULTS = Path(__file__).parent / "results" / "analytics.json"
 
 CHANNELS = ("email", "sms", "paid_search", "social", "display", "referral", "organic", "direct")
 CHANNEL_ODDS = (0.30, 0.10, 0.15, 0.15, 0.08, 0.05, 0.10, 0.07)
@@ -219,7 +218,8 @@ def bench_store(touchpoints: list[Touchpoint], conversions: list[Conversion],
     ]
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    args = parse(__doc__, argv)
     console = Console()
     rng = np.random.default_rng(SEED)
     (touchpoints, conversions), generation = timed(lambda: synthetic_data(rng))
@@ -238,7 +238,6 @@ def main() -> None:
         table.add_row(timing.name, f"{timing.seconds:.3f}", timing.note)
     console.print(table)
 
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
     report = {
         "seed": SEED,
         "data": {
@@ -256,8 +255,7 @@ def main() -> None:
         "timings": {t.name: {"seconds": t.seconds, "note": t.note} for t in timings},
         "attributed_revenue": attributed,
     }
-    RESULTS.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-    console.print(f"wrote bench/results/{RESULTS.name}")
+    write(args.out, report, console)
 
 
 if __name__ == "__main__":

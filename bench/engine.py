@@ -18,14 +18,13 @@ Rates are records per CPU second of this process (`time.process_time`: the engin
 one thread here), so other work on a shared machine does not distort them; wall-clock seconds
 are kept in the JSON too. Making the records is timed apart and left out of every rate.
 Memory is the tracemalloc peak of a whole run at 50k, 100k and 200k records: streamed pages
-keep it flat. Prints a table and writes `bench/results/engine.json`. Target: the path at
+keep it flat. Prints a table (`--out FILE` keeps the figures as JSON). Target: the path at
 50,000 records/s or more on one core.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import platform
 import tempfile
@@ -42,6 +41,7 @@ from typing import Any, ClassVar
 from rich.console import Console
 from rich.table import Table
 
+from bench.options import parse, write
 from hub.config.schema import Pipeline
 from hub.connector import (
     CheckResult,
@@ -65,7 +65,6 @@ BATCH_SIZE = 500
 MEMORY_SIZES = (50_000, 100_000, 200_000)
 TARGET = 50_000  # records/s through the path, one core
 MAPPING = Path(__file__).resolve().parents[1] / "mappings" / "shop" / "customers.yaml"
-RESULTS = Path(__file__).with_name("results") / "engine.json"
 
 T0 = datetime(2026, 1, 5, 8, 0)
 FIRST = ("Olivia", "Liam", "Emma", "Noah", "Chloé", "Jonas", "Zoë", "Hiro", "Aisha", "Diego")
@@ -237,7 +236,8 @@ def peak_memory(total: int) -> float:
     return peak / 2**20
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    args = parse(__doc__, argv)
     console = Console()
     console.print(f"{RECORDS:,} shop customers through {MAPPING.parent.name}/{MAPPING.name} "
                   f"into canonical.Contact, pages of {PAGE_SIZE:,}, one core")
@@ -261,7 +261,6 @@ def main() -> None:
         memory_table.add_row(f"{size:,}", f"{mib:.1f}")
     console.print(memory_table)
 
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
     report = {
         "records": RECORDS, "page_size": PAGE_SIZE, "batch_size": BATCH_SIZE,
         "mapping": f"mappings/shop/{MAPPING.name}", "target_records_per_second": TARGET,
@@ -270,8 +269,7 @@ def main() -> None:
         "rates": [{**asdict(r), "records_per_second": round(r.per_second)} for r in rates],
         "peak_memory_mib": {str(size): round(mib, 2) for size, mib in memory.items()},
     }
-    RESULTS.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-    console.print(f"wrote bench/results/{RESULTS.name}")
+    write(args.out, report, console)
 
 
 if __name__ == "__main__":

@@ -7,13 +7,12 @@ is 1,900 contacts per second; the run reports what it achieved against it (targe
 API calls it spent per 1,000 contacts, and that every contact arrived with no 429 reaching
 the run. Then 5,000 more contacts are added in the sandbox and the whole portal (25,000) is
 read back through the search API, whose 10,000-result cap the stream must work around.
-Prints a table and writes `bench/results/hubspot.json`.
+Prints a table (`--out FILE` keeps the figures as JSON).
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import platform
 import tempfile
@@ -28,6 +27,7 @@ import yaml
 from rich.console import Console
 from rich.table import Table
 
+from bench.options import parse, write
 from connectors.hubspot import HubSpotConnector
 from connectors.hubspot.sandbox import SandboxConfig, SandboxServer
 from connectors.hubspot.streams import SearchStream
@@ -41,7 +41,6 @@ BURST, WINDOW_S, PER_CALL = 190, 10.0, 100
 CEILING = BURST * PER_CALL / WINDOW_S  # contacts per second HubSpot allows at best
 TARGET_RATIO = 0.9
 REPO = Path(__file__).resolve().parents[1]
-RESULTS = Path(__file__).with_name("results") / "hubspot.json"
 T0 = datetime(2025, 1, 1)
 
 people = sa.Table(
@@ -129,7 +128,8 @@ def read_back(sandbox: SandboxServer) -> tuple[int, int, int, float]:
     return count, distinct, searches, time.perf_counter() - started
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    args = parse(__doc__, argv)
     console = Console()
     with tempfile.TemporaryDirectory(prefix="bench-hubspot-") as tmp:
         root = Path(tmp)
@@ -185,9 +185,7 @@ def main() -> None:
     ):
         table.add_row(label, value)
     console.print(table)
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-    console.print(f"wrote bench/results/{RESULTS.name}")
+    write(args.out, report, console)
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from bench.options import parse
 from hub.mapping import Mapping, default_transforms, load_mapping
 
 SEED = 20240118
@@ -96,7 +97,8 @@ def compile_all() -> dict[str, Mapping]:
     }
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    parse(__doc__, argv)  # --help; this one prints its figures only
     records = make_records(random.Random(SEED))
     print(f"{RECORDS:,} records, best of {ROUNDS} rounds, one core")
     for name, mapping in compile_all().items():

@@ -5,13 +5,12 @@ N contacts (default 1,000,000) and 5·N orders (one line each, 30% with a promot
 the database itself (INSERT … SELECT over a recursive CTE on SQLite, generate_series on
 PostgreSQL), then times the nightly RFM snapshot and the evaluation of each of the seed's
 five segments (examples/segments.yaml: ids fetched, as a refresh does), prints a table and
-writes `bench/results/segments.json`. Targets: RFM < 30 s, < 5 s per segment at 1M contacts.
+writes them as JSON with `--out FILE`. Targets: RFM < 30 s, < 5 s per segment at 1M contacts.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import tempfile
@@ -28,6 +27,7 @@ import sqlalchemy as sa
 from rich.console import Console
 from rich.table import Table
 
+from bench.options import parse, write
 from examples.shop import ANCHOR
 from hub.marketing.common import epoch_seconds, fixed_clock
 from hub.marketing.rfm import take_snapshot
@@ -39,7 +39,6 @@ from hub.testing.services import service_url
 TENANT = "bench"
 ORDERS_PER_CONTACT = 5
 SEGMENTS_FILE = Path(__file__).parents[1] / "examples" / "segments.yaml"
-RESULTS = Path(__file__).parent / "results" / "segments.json"
 TARGET_RFM_SECONDS = 30.0
 TARGET_SEGMENT_SECONDS = 5.0
 CATEGORIES = ("Apparel", "Footwear", "Accessories", "Home", "Beauty")
@@ -243,16 +242,16 @@ def report(results: list[BackendResult], console: Console) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--contacts", type=int, default=1_000_000)
-    parser.add_argument("--backend", choices=["sqlite", "postgres", "both"], default="both")
-    args = parser.parse_args(argv)
+    def more(parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("--contacts", type=int, default=1_000_000)
+        parser.add_argument("--backend", choices=["sqlite", "postgres", "both"], default="both")
+
+    args = parse(__doc__, argv, more)
     console = Console()
     backends = ["sqlite", "postgres"] if args.backend == "both" else [args.backend]
     results = [run_backend(b, args.contacts, console) for b in backends]
     report(results, console)
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps({
+    write(args.out, {
         "anchor": ANCHOR.isoformat(),
         "environment": {"python": platform.python_version(), "cpus": os.cpu_count(),
                         "sqlalchemy": sa.__version__,
@@ -261,8 +260,7 @@ def main(argv: list[str] | None = None) -> None:
         "targets": {"rfm_seconds": TARGET_RFM_SECONDS,
                     "segment_seconds": TARGET_SEGMENT_SECONDS},
         "results": [asdict(r) for r in results],
-    }, indent=2) + "\n")
-    console.print(f"wrote {RESULTS}")
+    }, console)
 
 
 if __name__ == "__main__":
