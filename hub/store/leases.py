@@ -77,33 +77,43 @@ class Lease:
             return True
         if self.host != socket.gethostname():
             return False  # another machine's process: only the expiry can tell
-        return _process_started(self.pid) != self.process_started or not _alive(self.pid)
+        stat = _stat(self.pid)
+        if stat is None:  # no /proc here: the kernel can only say whether the pid exists
+            return not _pid_exists(self.pid)
+        # gone, a zombie (dead, not yet reaped), or the pid reused by another process
+        return not stat or stat[0] == "Z" or _started(stat) != self.process_started
+
+
+def _stat(pid: int) -> list[str] | None:
+    """The fields of /proc/PID/stat after the process name ([] when the process is gone),
+    or None where the machine has no /proc."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return [] if Path("/proc/self/stat").exists() else None
+    except OSError:
+        return None
+    return text.rpartition(")")[2].split()  # the name may hold spaces; it ends at the last ')'
+
+
+def _started(stat: list[str]) -> str | None:
+    """The process's start time in clock ticks since boot."""
+    return stat[19] if len(stat) > 19 else None
 
 
 def _process_started(pid: int) -> str | None:
-    """The process's start time in clock ticks since boot (Linux), None where unknown or gone."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    fields = stat.rpartition(")")[2].split()  # the name may hold spaces; it ends at the last ')'
-    return fields[19] if len(fields) > 19 else None
+    stat = _stat(pid)
+    return _started(stat) if stat else None
 
 
-def _alive(pid: int) -> bool:
+def _pid_exists(pid: int) -> bool:
     try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except FileNotFoundError:
+        os.kill(pid, 0)
+    except ProcessLookupError:
         return False
-    except OSError:  # no /proc here: ask the kernel
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return False
-        except PermissionError:
-            return True
+    except PermissionError:
         return True
-    return stat.rpartition(")")[2].split()[:1] != ["Z"]  # a zombie is dead, not yet reaped
+    return True
 
 
 def _now() -> datetime:
@@ -166,25 +176,21 @@ class LeaseState:
 
     def reap_interrupted(self, pipeline: str | None = None) -> list[int]:
         """Mark `interrupted` every run still `running` whose process is gone; their ids."""
-        r, lease = t.runs.c, t.run_leases.c
-        stmt = (sa.select(r.id, r.pipeline, *[lease[k] for k in (
-                    "run_id", "owner", "host", "pid", "process_started", "acquired_at",
-                    "heartbeat_at", "expires_at")])
-                .select_from(t.runs.outerjoin(t.run_leases, lease.run_id == r.id))
+        r = t.runs.c
+        stmt = (sa.select(r.id.label("running_id"), t.run_leases)
+                .select_from(t.runs.outerjoin(t.run_leases, t.run_leases.c.run_id == r.id))
                 .where(r.tenant == self.tenant, r.status == "running"))
         if pipeline is not None:
             stmt = stmt.where(r.pipeline == pipeline)
         at, reaped = _now(), []
         for row in self.conn.execute(stmt).all():
             if row.owner is None:  # no lease at all: its holder gave it up or never had one
-                if self._mark_interrupted(row.id, None, "its process left no lease"):
-                    reaped.append(row.id)
+                if self._mark_interrupted(row.running_id, None, "its process left no lease"):
+                    reaped.append(row.running_id)
                 continue
-            held = Lease(tenant=self.tenant, pipeline=row.pipeline, **{k: getattr(row, k) for k in (
-                "run_id", "owner", "host", "pid", "process_started", "acquired_at",
-                "heartbeat_at", "expires_at")})
+            held = Lease(**{c.name: row._mapping[c] for c in t.run_leases.c})
             if held.stale(at) and self._interrupt(held, release=True):
-                reaped.append(row.id)
+                reaped.append(row.running_id)
         return reaped
 
     def _interrupt(self, held: Lease, *, release: bool = False) -> bool:
