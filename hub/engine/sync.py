@@ -115,6 +115,7 @@ class SyncEngine:
         # kept in the exact JSON form (see _commit): dates come back as dates
         after = from_json(stored) if stored is not None else None
         seen: set[str] = set()  # mirror: every destination key the source still has
+        in_commit = self._writes_in_commit(plan)  # decided once per run, not once per page
         try:
             async with self._heartbeat(result.run_id):
                 reading = f"{plan.name}: read {plan.stream.name}"
@@ -128,7 +129,6 @@ class SyncEngine:
                         result.would_write += [s.payload for s in staged]
                         outcome.counts["written"] += len(staged)
                     else:
-                        in_commit = self._writes_in_commit(plan)
                         if not in_commit:
                             await self._deliver(plan, staged, outcome)
                         failpoints.reach("before_commit")

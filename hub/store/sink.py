@@ -101,7 +101,9 @@ class StoreSink(Sink):
                                         created=keys[i] not in existing)
         self._announce(conn, [rows[i] for i in written], [keys[i] not in existing
                                                           for i in written])
-        return [r for r in results if r is not None]
+        done = [r for r in results if r is not None]
+        assert len(done) == len(records), "every record has its result"
+        return done
 
     def _one(self, conn: sa.Connection, row: dict[str, Any]) -> WriteResult | None:
         try:
