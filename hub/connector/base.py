@@ -11,11 +11,14 @@ from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, ClassVar, Generic, Self, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Self, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
 from hub.connector.settings import ConnectorSettings
+
+if TYPE_CHECKING:
+    from hub.connector.messaging import DeliveryEvent, MessageSender, OptOut
 from hub.errors import ConfigError
 
 Record = dict[str, Any]
@@ -221,6 +224,16 @@ class Connector(ABC, Generic[S]):
             raise ConfigError(f"connector {self.id!r} has no {kind} {name!r} "
                               f"({kind}s: {known})")
         return found
+
+    def sender(self) -> MessageSender:
+        """The sender of a channel provider (an email or SMS vendor); ConfigError otherwise."""
+        raise ConfigError(f"connector {self.id!r} sends no messages")
+
+    def parse_callback(self, payload: Any) -> list[DeliveryEvent | OptOut]:
+        """A verified delivery callback (JSON-decoded, or a form's fields) → what it reports.
+
+        A channel provider overrides it; raise `WebhookPayloadError` for a malformed one."""
+        raise ConfigError(f"connector {self.id!r} receives no delivery callbacks")
 
     def webhook_verifier(self) -> WebhookVerifier:
         """The verifier of this connection's webhooks (ConfigError when it receives none)."""
