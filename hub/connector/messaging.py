@@ -12,6 +12,7 @@ inbound STOP replies) into `DeliveryEvent`s and `OptOut`s; the core deduplicates
 
 from __future__ import annotations
 
+import hashlib
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -30,6 +31,7 @@ __all__ = [
     "OutboundMessage",
     "SendResult",
     "SendStatus",
+    "batch_key",
 ]
 
 
@@ -90,6 +92,10 @@ class MessageSender(ABC):
       `Idempotency-Key`). When False (Twilio), the core reconciles a message reserved but
       never confirmed by calling `find_sent` before it sends again.
 
+    A batch whose outcome a crash lost is sent again with exactly the same messages in the
+    same order (the send ledger records each message's batch), so an idempotent provider's
+    request key may be derived from the messages' keys (`batch_key`).
+
     Like a sink, a sender does not retry: it raises `TransientError`/`RateLimitedError` for
     a whole call the engine may repeat, `QuotaExhaustedError` when a daily quota is spent
     (the send stops and resumes later), `AuthError` when credentials are refused.
@@ -113,6 +119,12 @@ class MessageSender(ABC):
 
     async def aclose(self) -> None:  # noqa: B027  (optional: most senders hold nothing)
         """Release clients."""
+
+
+def batch_key(messages: Sequence[OutboundMessage]) -> str:
+    """One request key for a batch: the same messages in the same order give the same key."""
+    digest = hashlib.sha256("\n".join(m.idempotency_key for m in messages).encode())
+    return digest.hexdigest()
 
 
 @dataclass(frozen=True)
