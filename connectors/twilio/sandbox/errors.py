@@ -19,6 +19,7 @@ MESSAGES: dict[int, str] = {
            "'To' number: {to}",
     21602: "Message body is required.",
     21603: "A 'From' or 'MessagingServiceSid' parameter is required to send a message.",
+    21604: "A 'To' phone number is required.",
     21606: "The 'From' phone number provided ({from_}) is not a valid message-capable Twilio "
            "phone number for this destination.",
     21610: "Attempt to send to unsubscribed recipient",

@@ -83,7 +83,7 @@ def judge(form: dict[str, str], config: SandboxConfig,
     """The send `form` asks for, or the TwilioError Twilio would answer."""
     to = form.get("To")
     if not to:
-        raise TwilioError(21211, to="")
+        raise _refuse(21604)
     if "From" not in form and "MessagingServiceSid" not in form:
         raise _refuse(21603)
     body = form.get("Body", "")

@@ -130,8 +130,9 @@ def test_requests_beyond_the_concurrency_answer_429(twilio_sandbox: SandboxServe
 def test_a_request_twilio_would_refuse_is_counted_as_a_violation(
         twilio_sandbox: SandboxServer) -> None:
     account = twilio_sandbox.config.account_sid
-    httpx.post(f"{twilio_sandbox.base_url}/2010-04-01/Accounts/{account}/Messages.json",
-               auth=(account, twilio_sandbox.config.auth_token),
-               data={"From": FROM, "Body": "no To"})
+    answer = httpx.post(
+        f"{twilio_sandbox.base_url}/2010-04-01/Accounts/{account}/Messages.json",
+        auth=(account, twilio_sandbox.config.auth_token), data={"From": FROM, "Body": "no To"})
+    assert answer.json()["code"] == 21604
     assert twilio_sandbox.state.contract.count >= 1
     assert "To" in str(twilio_sandbox.state.contract.violations[0])
