@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from hub.connector import MessageSender, OutboundMessage, SendResult
@@ -81,17 +81,17 @@ class TwilioSender(MessageSender):
         if refused is not None or to is None:
             return refused or SendResult.rejected("no recipient")
         sender = self._sender(message)
+        (identity,) = sender.values()
         params: dict[str, Any] = {"to": to, "body": message.text, **sender}
         if self.settings.status_callback is not None:
             params["status_callback"] = str(self.settings.status_callback)
-        limiter = sender_limiter(self.settings, next(iter(sender.values())))
-        where = self.settings.api_url
+        limiter = sender_limiter(self.settings, identity)
         async with limiter.acquire():
             try:
                 created = await asyncio.to_thread(self.client.messages.create, **params)
             except Exception as exc:
                 try:
-                    return send_outcome(exc, to, next(iter(sender.values())), where)
+                    return send_outcome(exc, to, identity, self.settings.api_url)
                 except RateLimitedError as limited:
                     limiter.on_rate_limited(limited.retry_after)
                     raise
@@ -103,11 +103,15 @@ class TwilioSender(MessageSender):
 
         Listed by recipient (and sender) newest first, reading back to the reservation,
         rather than by `DateSent>=`: a message still queued at Twilio has no date sent yet,
-        and must be found all the same."""
+        and must be found all the same. Without `created_at` there is no telling an earlier
+        message with the same body from this one: ValueError."""
+        if message.created_at is None:
+            raise ValueError(f"find_sent needs the time message {message.idempotency_key!r} "
+                             "was reserved (created_at)")
         to, refused = self.refusal(message)
         if refused is not None or to is None:
             return None
-        since = (message.created_at or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
+        since = message.created_at.astimezone(UTC).replace(microsecond=0)
         sender = self._sender(message)
         filters: dict[str, Any] = {"to": to}
         if "from_" in sender:

@@ -107,6 +107,8 @@ async def test_find_sent_finds_what_a_crash_lost_and_nothing_else(
     later = reserved + timedelta(hours=1)
     assert await sender.find_sent(sms(text="Cart reminder", created_at=later)) is None
     assert twilio_sandbox.state.contract.checked == 5  # a send and four lists, all valid
+    with pytest.raises(ValueError, match="created_at"):
+        await sender.find_sent(sms(text="Cart reminder"))
 
 
 @pytest.mark.parametrize("twilio_sandbox", [{"rate_limit": 4, "rate_interval_s": 1.0}],
