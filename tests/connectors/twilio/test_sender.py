@@ -10,7 +10,7 @@ import pytest
 from connectors.twilio.errors import RegionNotEnabled
 from connectors.twilio.sandbox import SandboxServer
 from hub.connector import OutboundMessage, SendStatus
-from hub.errors import AuthError, ConfigError, RateLimitedError
+from hub.errors import AuthError, ConfigError, RateLimitedError, TransientError
 from hub.model.people import Channel
 
 from .conftest import FROM, TO, connection
@@ -128,3 +128,13 @@ async def test_sends_paced_by_the_sender_rate_meet_no_429(
             break
     assert len(outcomes) < 5
     assert twilio_sandbox.state.harness.log.statuses(CREATE)[429] == 1
+
+
+@pytest.mark.parametrize("twilio_sandbox", [{"error_rate": 1.0}], indirect=True)
+async def test_a_server_error_is_sent_once_and_left_to_the_engine(
+        twilio_sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TWILIO_EDGE", "sydney")  # would rewrite the host, were it read
+    monkeypatch.setenv("TWILIO_REGION", "au1")
+    with pytest.raises(TransientError, match="Twilio failed"):
+        await connection(twilio_sandbox).sender().send([sms()])
+    assert twilio_sandbox.state.harness.log.routes()[CREATE] == 1  # the SDK retried nothing
