@@ -1,0 +1,84 @@
+"""What a Resend sandbox run can be told: API keys, the team's limits, webhook rates, faults.
+
+Defaults mirror a new Resend team: 2 requests per second across all keys, batches of up to
+100 emails. Fault knobs and webhook rates are read on every use, so a test or benchmark may
+change them on a running sandbox.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hub.errors import ConfigError
+
+__all__ = ["DEFAULT_WEBHOOK_SECRET", "SandboxConfig"]
+
+# A signing secret in Svix's form: `whsec_` and the key in base64.
+DEFAULT_WEBHOOK_SECRET = "whsec_c2FuZGJveC1yZXNlbmQtd2ViaG9vay1rZXk="
+
+
+@dataclass
+class SandboxConfig:
+    """Knobs of one sandbox; every limit Resend enforces is a field here."""
+
+    # Credentials: full-access keys, and keys restricted to sending (`sending_access`).
+    api_keys: tuple[str, ...] = ("re_sandbox_key",)
+    sending_keys: tuple[str, ...] = ("re_sandbox_sending_key",)
+
+    # Limits, counted per team (all keys together), as Resend does.
+    requests_per_second: int = 2
+    daily_quota: int = 1_000_000  # emails per UTC day; over it, 429 daily_quota_exceeded
+    batch_max_emails: int = 100
+    max_recipients: int = 50
+    idempotency_ttl_s: float = 86_400.0
+
+    # Webhooks: each accepted email yields `email.sent`, then delivered or bounced, then maybe
+    # opened, clicked, complained; Svix-signed with `webhook_secret` and POSTed to `webhook_url`.
+    webhook_url: str | None = None
+    webhook_secret: str = DEFAULT_WEBHOOK_SECRET
+    delivered_rate: float = 0.97  # the rest bounce
+    hard_bounce_share: float = 0.7  # of bounces: Permanent; the rest Transient
+    opened_rate: float = 0.4  # of delivered
+    clicked_rate: float = 0.25  # of opened
+    complained_rate: float = 0.001  # of delivered
+    delivery_delayed_rate: float = 0.0  # of delivered: an `email.delivery_delayed` first
+    duplicate_rate: float = 0.0  # events delivered twice (same svix-id, same body)
+    out_of_order: bool = False  # deliver each email's events in random order
+    webhook_seed: int = 0
+    webhook_max_attempts: int = 10
+    webhook_retry_base_s: float = 1.0
+    webhook_retry_max_s: float = 60.0
+    webhook_timeout_s: float = 5.0
+    webhook_batch_size: int = 1  # Svix posts one event per request
+
+    # Faults, for fault tests and benchmarks; `fault_seed` makes the random ones repeatable.
+    latency_s: float = 0.0
+    latency_jitter_s: float = 0.0
+    error_rate: float = 0.0
+    fault_seed: int = 0
+    forced_429s: int = 0
+
+    # Every request is checked against Resend's OpenAPI document (resend.yaml); violations are
+    # counted in `state.contract`. The last `request_log_size` requests are kept.
+    validate_contract: bool = True
+    request_log_size: int = 1000
+
+    def __post_init__(self) -> None:
+        positive = ("requests_per_second", "daily_quota", "batch_max_emails", "max_recipients",
+                    "idempotency_ttl_s", "webhook_max_attempts",
+                    "request_log_size")
+        problems = [f"{name} must be positive" for name in positive if getattr(self, name) <= 0]
+        rates = ("delivered_rate", "hard_bounce_share", "opened_rate", "clicked_rate",
+                 "complained_rate", "delivery_delayed_rate", "duplicate_rate", "error_rate")
+        problems += [f"{name} must be between 0 and 1" for name in rates
+                     if not 0.0 <= getattr(self, name) <= 1.0]
+        if self.latency_s < 0 or self.latency_jitter_s < 0:
+            problems.append("latency_s and latency_jitter_s must not be negative")
+        if self.forced_429s < 0:
+            problems.append("forced_429s must not be negative")
+        if self.webhook_batch_size != 1:
+            problems.append("webhook_batch_size must be 1: Svix posts one event per request")
+        if not self.webhook_secret.startswith("whsec_"):
+            problems.append("webhook_secret must look like whsec_<base64>")
+        if problems:
+            raise ConfigError("invalid Resend sandbox configuration: " + "; ".join(problems))
