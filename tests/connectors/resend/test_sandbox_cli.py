@@ -1,0 +1,37 @@
+"""`hub sandbox resend` runs the sandbox in the foreground, with knobs from `--set`."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import httpx
+
+from hub.cli.sandbox import sandboxes
+
+from .conftest import API_KEY
+
+
+def test_the_sandbox_is_found_by_vendor_name() -> None:
+    assert sandboxes()["resend"] == "connectors.resend.sandbox"
+
+
+def test_hub_sandbox_resend_serves_until_stopped() -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "hub", "sandbox", "resend", "--port", "0",
+         "--set", "requests_per_second=7"],
+        stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+    try:
+        assert process.stderr is not None
+        url = ""
+        for line in process.stderr:  # waits on the line the sandbox prints once it answers
+            if line.startswith("ready on "):
+                url = line.removeprefix("ready on ").strip()
+                break
+        assert url, "the sandbox never said it was ready"
+        answer = httpx.get(url + "/domains", headers={"Authorization": f"Bearer {API_KEY}"})
+        assert answer.status_code == 200
+        assert answer.headers["ratelimit-limit"] == "7"
+    finally:
+        process.terminate()
+        process.wait(30)
