@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 import httpx
+import pytest
 
 from hub.cli.sandbox import sandboxes
 
@@ -16,22 +17,27 @@ def test_the_sandbox_is_found_by_vendor_name() -> None:
     assert sandboxes()["resend"] == "connectors.resend.sandbox"
 
 
+@pytest.mark.slow
 def test_hub_sandbox_resend_serves_until_stopped() -> None:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "hub", "sandbox", "resend", "--port", "0",
-         "--set", "requests_per_second=7"],
-        stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
-    try:
-        assert process.stderr is not None
-        url = ""
-        for line in process.stderr:  # waits on the line the sandbox prints once it answers
-            if line.startswith("ready on "):
-                url = line.removeprefix("ready on ").strip()
-                break
-        assert url, "the sandbox never said it was ready"
-        answer = httpx.get(url + "/domains", headers={"Authorization": f"Bearer {API_KEY}"})
-        assert answer.status_code == 200
-        assert answer.headers["ratelimit-limit"] == "7"
-    finally:
-        process.terminate()
-        process.wait(30)
+    with subprocess.Popen(
+            [sys.executable, "-m", "hub", "sandbox", "resend", "--port", "0",
+             "--set", "requests_per_second=7"],
+            stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True) as process:
+        try:
+            _answers_on_the_port_it_announces(process)
+        finally:
+            process.terminate()
+            process.wait(30)
+
+
+def _answers_on_the_port_it_announces(process: subprocess.Popen[str]) -> None:
+    assert process.stderr is not None
+    url = ""
+    for line in process.stderr:  # waits on the line the sandbox prints once it answers
+        if line.startswith("ready on "):
+            url = line.removeprefix("ready on ").strip()
+            break
+    assert url, "the sandbox never said it was ready"
+    answer = httpx.get(url + "/domains", headers={"Authorization": f"Bearer {API_KEY}"})
+    assert answer.status_code == 200
+    assert answer.headers["ratelimit-limit"] == "7"
