@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
@@ -34,10 +34,10 @@ async def _http_error(request: Request, exc: Exception) -> Response:
                         status_code=exc.status_code)
 
 
-def create_app(config: SandboxConfig | None = None, *, state: SandboxState | None = None
-               ) -> Starlette:
+def create_app(config: SandboxConfig | None = None, *, state: SandboxState | None = None,
+               on_stop: Callable[[SandboxState], None] | None = None) -> Starlette:
     """Build a sandbox app; its state is `app.state.sandbox`. Webhook delivery runs while the
-    app's lifespan is active."""
+    app's lifespan is active; `on_stop` is called with the state when it ends."""
     sandbox = state or SandboxState(config or SandboxConfig())
 
     @asynccontextmanager
@@ -47,6 +47,8 @@ def create_app(config: SandboxConfig | None = None, *, state: SandboxState | Non
             yield
         finally:
             sandbox.stop()
+            if on_stop is not None:
+                on_stop(sandbox)
 
     app = Starlette(routes=routes, lifespan=lifespan,
                     exception_handlers={ResendError: _resend_error, HTTPException: _http_error})

@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import json
+import sys
+
 from hub.testing.sandbox import LOOPBACK, LoopbackServer, serve_forever
 
 from .app import create_app
@@ -14,8 +17,15 @@ __all__ = ["SandboxServer", "serve"]
 
 def serve(port: int, config: SandboxConfig | None = None, *, host: str = LOOPBACK,
           log_level: str = "info") -> None:
-    """Run a sandbox in the foreground until interrupted."""
-    serve_forever(create_app(config or SandboxConfig()), port, host=host, log_level=log_level)
+    """Run a sandbox in the foreground until interrupted (Ctrl-C, SIGTERM); then print what it
+    served as one line, `summary {json}`, on stderr (a benchmark reads it)."""
+    serve_forever(create_app(config or SandboxConfig(), on_stop=_print_summary), port,
+                  host=host, log_level=log_level)
+
+
+def _print_summary(state: SandboxState) -> None:
+    # at the end of the app's lifespan: uvicorn re-raises SIGTERM once it has shut down
+    print(f"summary {json.dumps(state.summary())}", file=sys.stderr, flush=True)
 
 
 class SandboxServer(LoopbackServer):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 from pathlib import Path
+from typing import Any
 
 from hub.testing.sandbox import FaultInjector, Harness, OpenAPIContract
 
@@ -61,3 +62,17 @@ class SandboxState:
     @property
     def rate_limited(self) -> int:
         return self.log.outcomes("refused")
+
+    def summary(self) -> dict[str, Any]:
+        """What was served, in plain numbers (a benchmark's or a person's view)."""
+        recipients = self.emails.by_recipient()
+        return {
+            "emails": self.emails.count,
+            "recipients": len(recipients),
+            "recipients_sent_twice": sum(1 for n in recipients.values() if n > 1),
+            "send_calls": self.send_calls,
+            "rate_limited_429s": self.rate_limited,
+            "requests_checked": self.contract.checked,
+            "contract_violations": self.contract.count,
+            "statuses": self.log.stats()["statuses"],
+        }

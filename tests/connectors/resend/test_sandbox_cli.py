@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
@@ -28,6 +29,11 @@ def test_hub_sandbox_resend_serves_until_stopped() -> None:
         finally:
             process.terminate()
             process.wait(30)
+        assert process.stderr is not None
+        summary = [line for line in process.stderr if line.startswith("summary ")]
+    served = json.loads(summary[0].removeprefix("summary "))
+    assert served["statuses"] == {"GET /domains": {"200": 1}}
+    assert served["contract_violations"] == 0
 
 
 def _answers_on_the_port_it_announces(process: subprocess.Popen[str]) -> None:
