@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from hub.errors import ConfigError
+from hub.testing.sandbox import FaultSettings, WebhookSettings
 
 __all__ = ["DEFAULT_WEBHOOK_SECRET", "SandboxConfig"]
 
@@ -18,8 +19,10 @@ DEFAULT_WEBHOOK_SECRET = "whsec_c2FuZGJveC1yZXNlbmQtd2ViaG9vay1rZXk="
 
 
 @dataclass
-class SandboxConfig:
-    """Knobs of one sandbox; every limit Resend enforces is a field here."""
+class SandboxConfig(WebhookSettings, FaultSettings):
+    """Knobs of one sandbox; every limit Resend enforces is a field here. The harness's
+    webhook delivery knobs (`webhook_max_attempts`, `webhook_retry_base_s`, …) and fault knobs
+    (`latency_s`, `latency_jitter_s`, `error_rate`) are inherited."""
 
     # Credentials: full-access keys, and keys restricted to sending (`sending_access`).
     api_keys: tuple[str, ...] = ("re_sandbox_key",)
@@ -33,8 +36,8 @@ class SandboxConfig:
     idempotency_ttl_s: float = 86_400.0
 
     # Webhooks: each accepted email yields `email.sent`, then delivered or bounced, then maybe
-    # opened, clicked, complained; Svix-signed with `webhook_secret` and POSTed to `webhook_url`.
-    webhook_url: str | None = None
+    # opened, clicked, complained; Svix-signed with `webhook_secret` and POSTed to `webhook_url`
+    # (inherited, as are the delivery's retry knobs).
     webhook_secret: str = DEFAULT_WEBHOOK_SECRET
     delivered_rate: float = 0.97  # the rest bounce
     hard_bounce_share: float = 0.7  # of bounces: Permanent; the rest Transient
@@ -45,16 +48,9 @@ class SandboxConfig:
     duplicate_rate: float = 0.0  # events delivered twice (same svix-id, same body)
     out_of_order: bool = False  # deliver each email's events in random order
     webhook_seed: int = 0
-    webhook_max_attempts: int = 10
-    webhook_retry_base_s: float = 1.0
-    webhook_retry_max_s: float = 60.0
-    webhook_timeout_s: float = 5.0
     webhook_batch_size: int = 1  # Svix posts one event per request
 
     # Faults, for fault tests and benchmarks; `fault_seed` makes the random ones repeatable.
-    latency_s: float = 0.0
-    latency_jitter_s: float = 0.0
-    error_rate: float = 0.0
     fault_seed: int = 0
     forced_429s: int = 0
 
