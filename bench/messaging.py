@@ -12,8 +12,10 @@ sandbox counted (every email once, no contract violation). Prints a table per pa
 
 The hub's limiter counts a call from its answer, the safe side of a window the vendor counts
 from arrivals, so each second of the limit is followed by one call's latency and the ratio is
-about 1 / (1 + latency). The sandbox's check of each 100-email request against Resend's
-OpenAPI document is most of that latency here; `--no-contract` leaves it out.
+about 1 / (1 + latency). The sandbox checks no request against Resend's OpenAPI document here
+unless `--validate` is given: that check of a 100-email batch takes the sandbox ~60-100 ms,
+which the figures would then measure instead of the sender's pacing (the tests check every
+request).
 """
 
 from __future__ import annotations
@@ -139,7 +141,7 @@ def email_part(args: argparse.Namespace) -> dict[str, Any]:
     count, rps = args.emails, args.rps
     sandbox = SandboxProcess("resend", {"requests_per_second": rps,
                                         "daily_quota": max(count, 1),
-                                        "validate_contract": not args.no_contract})
+                                        "validate_contract": args.validate})
     try:
         results, limited, seconds = asyncio.run(send_emails(sandbox.url, rps,
                                                             outgoing_emails(count)))
@@ -165,6 +167,7 @@ def email_part(args: argparse.Namespace) -> dict[str, Any]:
         "implied_call_latency_s": implied_latency(seconds, rps, served.get("send_calls") or 0),
         "emails_in_sandbox": served.get("emails"),
         "recipients_sent_twice": served.get("recipients_sent_twice"),
+        "requests_checked_against_openapi": served.get("requests_checked"),
         "contract_violations": served.get("contract_violations"),
         "sandbox": served,
     }
@@ -179,9 +182,9 @@ def options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--emails", type=int, default=10_000, help="emails to send (10,000)")
     parser.add_argument("--rps", type=int, default=2,
                         help="the provider's requests per second (Resend's default: 2)")
-    parser.add_argument("--no-contract", action="store_true",
-                        help="the sandbox skips checking requests against the vendor's OpenAPI "
-                        "(its cost is part of each call's latency, which the pace adds to)")
+    parser.add_argument("--validate", action="store_true",
+                        help="the sandbox checks every request against the vendor's OpenAPI "
+                        "(its cost becomes part of each call's latency, which the pace adds to)")
 
 
 def show(console: Console, title: str, figures: dict[str, Any]) -> None:
