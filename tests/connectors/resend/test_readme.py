@@ -21,7 +21,8 @@ HARNESS_KNOBS = {"webhook_max_attempts", "webhook_retry_base_s", "webhook_retry_
 
 def connector_section() -> str:
     start = README.index("### The `resend` connector\n")
-    return README[start:README.index("\n## ", start)]
+    ends = [found for mark in ("\n## ", "\n### ") if (found := README.find(mark, start)) != -1]
+    return README[start:min(ends)]
 
 
 def test_the_example_connection_validates() -> None:
