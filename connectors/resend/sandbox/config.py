@@ -61,8 +61,7 @@ class SandboxConfig(WebhookSettings, FaultSettings):
 
     def __post_init__(self) -> None:
         positive = ("requests_per_second", "daily_quota", "batch_max_emails", "max_recipients",
-                    "idempotency_ttl_s", "webhook_max_attempts",
-                    "request_log_size")
+                    "idempotency_ttl_s", "webhook_max_attempts", "request_log_size")
         problems = [f"{name} must be positive" for name in positive if getattr(self, name) <= 0]
         rates = ("delivered_rate", "hard_bounce_share", "opened_rate", "clicked_rate",
                  "complained_rate", "delivery_delayed_rate", "duplicate_rate", "error_rate")
