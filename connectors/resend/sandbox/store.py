@@ -160,11 +160,6 @@ class EmailStore:
         with self._lock:
             return self._emails.get(email_id)
 
-    def set_last_event(self, email_id: str, event: str) -> None:
-        with self._lock:
-            if email_id in self._emails:
-                self._emails[email_id].last_event = event
-
     # -- reading, for tests and benchmarks ----------------------------------------------------
 
     @property

@@ -60,7 +60,8 @@ class ResendWebhooks(WebhookDispatcher):
         self.published: list[dict[str, Any]] = []  # every event planned, once each
 
     def publish(self, emails: Sequence[SentEmail]) -> None:
-        """Plan and queue the events of newly accepted emails."""
+        """Plan and queue the events of newly accepted emails; each email's `last_event` is
+        the last one planned."""
         if self._config.webhook_url is None:
             return
         queued: list[dict[str, Any]] = []
@@ -69,6 +70,7 @@ class ResendWebhooks(WebhookDispatcher):
                 items: list[dict[str, Any]] = [
                     {"svix_id": f"msg_{uuid.uuid4().hex}", "payload": event}
                     for event in self._events(email)]
+                email.last_event = items[-1]["payload"]["type"].removeprefix("email.")
                 self.published.extend(item["payload"] for item in items)
                 if self._config.out_of_order:
                     self._random.shuffle(items)

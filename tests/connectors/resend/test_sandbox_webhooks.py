@@ -116,3 +116,16 @@ def test_a_refused_delivery_is_retried_with_the_same_svix_id(
 
     ids = Counter(d.headers["svix-id"] for d in got)
     assert set(ids.values()) == {2}
+
+
+def test_an_email_read_back_shows_its_last_event(
+        start_resend_sandbox: Callable[..., SandboxServer], webhook_receiver: Receiver) -> None:
+    sandbox = start_resend_sandbox(webhook_url=webhook_receiver.url, delivered_rate=0.0,
+                                   hard_bounce_share=1.0)
+    send(sandbox, 1)
+    email, = sandbox.state.emails.emails()
+
+    found = httpx.get(f"{sandbox.base_url}/emails/{email.id}",
+                      headers={"Authorization": f"Bearer {API_KEY}"}).json()
+
+    assert found["last_event"] == "bounced"
