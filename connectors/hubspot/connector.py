@@ -37,8 +37,9 @@ from connectors.hubspot.settings import (
 )
 from connectors.hubspot.sinks import AssociationSink, ObjectSink
 from connectors.hubspot.streams import DealStream, SearchStream
-from connectors.hubspot.webhooks import HubSpotWebhookVerifier
+from connectors.hubspot.webhooks import HubSpotWebhookVerifier, webhook_changes
 from hub.connector import CheckResult, ClientOptions, HttpConnector
+from hub.connector.inbound import FieldChange
 from hub.http import BearerToken, Policy
 
 
@@ -112,6 +113,10 @@ class HubSpotConnector(HttpConnector[HubSpotSettings]):
         # shares the SDK calls' limiter and policy rather than building its own from class data.
         return replace(super().client_options(), limiter=self.api.limiter,
                        policy=self.api.policy)
+
+    def parse_webhook(self, payload: Any) -> list[FieldChange]:
+        """The property changes of a verified delivery of HubSpot's webhooks."""
+        return webhook_changes(payload)
 
     async def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         async with self.api.gate():  # `concurrency` bounds the kit's calls and the SDK's alike
