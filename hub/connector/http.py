@@ -39,6 +39,7 @@ class ClientOptions:
     policy: Policy  # reads the vendor's answers into hub errors
     headers: Mapping[str, str] = field(default_factory=dict)
 
+
 # `hub check` answers in seconds: one retry, short waits, instead of a run's schedule.
 CHECK_RETRY = RetryPolicy(attempts=2, max_wait=5.0, base_wait=0.2)
 
