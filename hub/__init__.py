@@ -9,6 +9,7 @@ from __future__ import annotations
 from hub.connector import (
     BatchSink,
     CheckResult,
+    ClientOptions,
     Connector,
     ConnectorSettings,
     HttpConnector,
@@ -57,6 +58,7 @@ __all__ = [
     "BatchSink",
     "BearerToken",
     "CheckResult",
+    "ClientOptions",
     "ConfigError",
     "Connector",
     "ConnectorSettings",

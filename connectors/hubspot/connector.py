@@ -16,6 +16,7 @@ Both share the connection's limiter (the tier's pace, learnt from HubSpot's head
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, ClassVar
 
 import httpx
@@ -36,10 +37,10 @@ from connectors.hubspot.settings import (
 )
 from connectors.hubspot.sinks import AssociationSink, ObjectSink
 from connectors.hubspot.streams import DealStream, SearchStream
-from connectors.hubspot.webhooks import HubSpotWebhookVerifier
-from hub.connector import CheckResult, HttpConnector
+from connectors.hubspot.webhooks import HubSpotWebhookVerifier, webhook_changes
+from hub.connector import CheckResult, ClientOptions, HttpConnector
+from hub.connector.inbound import FieldChange
 from hub.http import BearerToken, Policy
-from hub.http.client import HubClient, build_client
 
 
 class HubSpotConnector(HttpConnector[HubSpotSettings]):
@@ -107,12 +108,15 @@ class HubSpotConnector(HttpConnector[HubSpotSettings]):
         assert self.settings.access_token is not None  # the settings require one or the other
         return BearerToken(self.settings.access_token.get_secret_value())
 
-    def _build_client(self) -> HubClient:
+    def client_options(self) -> ClientOptions:
         # The tier sets the pace and the portal's time zone the daily reset, so the kit's client
         # shares the SDK calls' limiter and policy rather than building its own from class data.
-        timeout = httpx.Timeout(self.settings.timeout, connect=min(10.0, self.settings.timeout))
-        return build_client(self.base_url, self.auth(), timeout=timeout,
-                            limiter=self.api.limiter, policy=self.api.policy)
+        return replace(super().client_options(), limiter=self.api.limiter,
+                       policy=self.api.policy)
+
+    def parse_webhook(self, payload: Any) -> list[FieldChange]:
+        """The property changes of a verified delivery of HubSpot's webhooks."""
+        return webhook_changes(payload)
 
     async def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         async with self.api.gate():  # `concurrency` bounds the kit's calls and the SDK's alike

@@ -4,6 +4,9 @@
     inbound = InboundChanges(store, "hubspot", ConflictPolicy({"email": "hub"}), apply=save)
     inbound.handle(webhook_changes(json.loads(body)))     # hub.engine.inbound
 
+`HubSpotConnector.parse_webhook` is `webhook_changes`: the hub's receiver (`hub.web`) finds it
+through the connector, as it finds any connector's.
+
 Only HubSpot's shapes live here: the core's inbound path drops redelivered events by their
 `eventId` (kept in the store, so also after a restart) and settles conflicts field by field.
 """

@@ -5,6 +5,7 @@ so a third-party connector's sandbox runs here too; a bundled connector may inst
 `connectors/<vendor>/sandbox`. The module offers `serve(port, config, host=…)` and a
 `SandboxConfig` dataclass (hub.testing.sandbox.protocol); `--set name=value` changes one of its
 knobs (limits, latency …). Nothing is imported from a sandbox until this command runs.
+The bundled sandboxes are not in the hub's wheel: `pip install 'marketing-hub[sandbox]'`.
 """
 
 from __future__ import annotations
@@ -39,11 +40,18 @@ def sandboxes() -> dict[str, str]:
     return found
 
 
+# The bundled sandboxes and their harness ship in their own distribution, not the hub's wheel.
+BUNDLED = ("connectors.", "hub.")
+INSTALL_SANDBOXES = "pip install 'marketing-hub[sandbox]'"
+
+
 def _load(vendor: str, path: str) -> Any:
     try:
         module = importlib.import_module(path)
     except ImportError as exc:
-        raise PluginError(f"the {vendor} sandbox ({path}) cannot be imported: {exc}") from None
+        fix = (INSTALL_SANDBOXES if path.startswith(BUNDLED)
+               else f"install the package that provides it ({exc})")
+        raise ConfigError(f"the {vendor} sandbox ({path}) is not installed: {fix}") from None
     if not callable(getattr(module, "serve", None)):
         raise PluginError(f"the {vendor} sandbox ({path}) has no serve(port, config, host=...)")
     return module

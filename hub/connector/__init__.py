@@ -14,7 +14,7 @@ from hub.connector.base import (
     WriteMode,
     WriteResult,
 )
-from hub.connector.http import HttpConnector
+from hub.connector.http import ClientOptions, HttpConnector
 from hub.connector.messaging import (
     DeliveryEvent,
     MessageSender,
@@ -38,6 +38,7 @@ from hub.connector.settings import ConnectorSettings, HttpConnectorSettings, Rat
 __all__ = [
     "BatchSink",
     "CheckResult",
+    "ClientOptions",
     "Connector",
     "ConnectorSettings",
     "DeliveryEvent",

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict
 from hub.connector.settings import ConnectorSettings
 
 if TYPE_CHECKING:
+    from hub.connector.inbound import FieldChange
     from hub.connector.messaging import DeliveryEvent, MessageSender, OptOut
 from hub.errors import ConfigError
 
@@ -234,6 +235,12 @@ class Connector(ABC, Generic[S]):
 
         A channel provider overrides it; raise `WebhookPayloadError` for a malformed one."""
         raise ConfigError(f"connector {self.id!r} receives no delivery callbacks")
+
+    def parse_webhook(self, payload: Any) -> list[FieldChange]:
+        """A verified, JSON-decoded webhook delivery → the field changes it reports, for the
+        core's inbound path (hub.engine.inbound). A connector whose vendor sends change
+        events overrides it; raise `WebhookPayloadError` for what the vendor never sends."""
+        raise ConfigError(f"connector {self.id!r} receives no webhooks")
 
     def webhook_verifier(self) -> WebhookVerifier:
         """The verifier of this connection's webhooks (ConfigError when it receives none)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any, ClassVar, TypeVar
 
 import httpx
@@ -21,10 +22,23 @@ from hub.errors import (
 )
 from hub.http.client import HubClient, build_client, request_with_policy
 from hub.http.policy import DEFAULT_POLICY, TRANSPORT_ERRORS, Policy
-from hub.http.ratelimit import Rate, credential_key, limiter_for
+from hub.http.ratelimit import Rate, RateLimiter, credential_key, limiter_for
 from hub.http.retry import RetryPolicy, retry_call
 
 H = TypeVar("H", bound=HttpConnectorSettings)
+
+
+@dataclass(frozen=True)
+class ClientOptions:
+    """How a connection's client is built (`HttpConnector.client_options()`)."""
+
+    base_url: str
+    auth: httpx.Auth | None
+    timeout: httpx.Timeout
+    limiter: RateLimiter | None  # paces every request of the client; None sends unpaced
+    policy: Policy  # reads the vendor's answers into hub errors
+    headers: Mapping[str, str] = field(default_factory=dict)
+
 
 # `hub check` answers in seconds: one retry, short waits, instead of a run's schedule.
 CHECK_RETRY = RetryPolicy(attempts=2, max_wait=5.0, base_wait=0.2)
@@ -38,7 +52,8 @@ class HttpConnector(Connector[H]):
     the connection's `base_url` over the vendor's, its `timeout`, a rate limiter shared by every
     connection of the process on the same credential (`rate_limit`, else `default_rate_limit`),
     the policy and the auth; `aclose()` closes it. `request()` sends once and raises the hub
-    error the policy assigns: retrying is the engine's.
+    error the policy assigns: retrying is the engine's. A connector whose client needs more
+    overrides `client_options()` (its documented hook), never the kit's private names.
     """
 
     settings_model: ClassVar[type[ConnectorSettings]] = HttpConnectorSettings
@@ -75,20 +90,32 @@ class HttpConnector(Connector[H]):
         """This connection's client, made once (again after `aclose`, or on another loop)."""
         loop = _running_loop()
         if self._client is None or self._client.is_closed or self._loop is not loop:
-            self._client, self._loop = self._build_client(), loop
+            options = self.client_options()
+            self._client = build_client(
+                options.base_url, options.auth, timeout=options.timeout,
+                limiter=options.limiter, policy=options.policy, headers=options.headers)
+            self._loop = loop
         return self._client
 
-    def _build_client(self) -> HubClient:
-        limit = self.settings.rate_limit or self.default_rate_limit
-        limiter = None
-        if limit is not None:
-            values = [getattr(self.settings, name) for name in type(self.settings).model_fields]
-            secrets = [v.get_secret_value() for v in values if isinstance(v, SecretStr)]
-            key = credential_key("\0".join(secrets), f"{self.id}:{self.base_url}")
-            limiter = limiter_for(key, Rate(limit.requests, limit.per_seconds), daily=limit.daily)
+    def client_options(self) -> ClientOptions:
+        """What the kit builds `self.client` from: the hook to override when a connection's
+        client needs something the class attributes cannot say. Change only what differs,
+        e.g. share a limiter with the vendor's SDK:
+        `return dataclasses.replace(super().client_options(), limiter=self.sdk_limiter)`."""
         timeout = httpx.Timeout(self.settings.timeout, connect=min(10.0, self.settings.timeout))
-        return build_client(self.base_url, self.auth(), timeout=timeout, limiter=limiter,
-                            policy=self.policy, headers=self.headers)
+        return ClientOptions(self.base_url, self.auth(), timeout, self._limiter(),
+                             self.policy, self.headers)
+
+    def _limiter(self) -> RateLimiter | None:
+        """The limiter of `rate_limit` (else `default_rate_limit`), one per credential and API,
+        shared by every connection of the process; None when neither is set."""
+        limit = self.settings.rate_limit or self.default_rate_limit
+        if limit is None:
+            return None
+        values = [getattr(self.settings, name) for name in type(self.settings).model_fields]
+        secrets = [v.get_secret_value() for v in values if isinstance(v, SecretStr)]
+        key = credential_key("\0".join(secrets), f"{self.id}:{self.base_url}")
+        return limiter_for(key, Rate(limit.requests, limit.per_seconds), daily=limit.daily)
 
     async def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         """Send one request (`params=`, `json=` … as httpx takes them); return the OK answer

@@ -1,18 +1,18 @@
 """What a vendor's webhook says changed, in the shape the core's inbound path takes.
 
-A connector's parser turns a verified webhook payload into `FieldChange`s, one per field of
-one record; the core (`hub.engine.inbound`) drops redelivered events by their id, settles a
+A connector's `parse_webhook(payload)` (hub.connector.base.Connector) turns a verified webhook
+payload into `FieldChange`s, one per field of one record; the core (`hub.engine.inbound`)
+drops redelivered events by their id and changes older than a field's applied one, settles a
 two-way sync's conflicts field by field and applies the rest. A vendor writes only its parser.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-__all__ = ["FieldChange", "WebhookParser", "WebhookPayloadError"]
+__all__ = ["FieldChange", "WebhookPayloadError"]
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,3 @@ class FieldChange:
 class WebhookPayloadError(ValueError):
     """A verified payload that is not what the vendor's webhooks send: answered 400."""
 
-
-#: a connector's parser: a verified, JSON-decoded payload → its field changes
-WebhookParser = Callable[[Any], list[FieldChange]]

@@ -3,14 +3,16 @@ applied once, and a two-way sync's conflicts settled field by field.
 
     inbound = InboundChanges(store, "hubspot", ConflictPolicy({"email": "hub"}),
                              apply=save, local=last_hub_changes)
-    inbound.handle(parse(payload))  # the connector's parser: payload → FieldChanges
+    inbound.handle(connector.parse_webhook(payload))  # the vendor's events → FieldChanges
 
 Vendors deliver at least once, in batches, possibly out of order. Each event id is claimed in
 the store's `processed_events` (consumer `inbound:<provider>:<tenant>`) in the transaction
 that applies what the event changed: a redelivery is dropped, also after a restart, and an
 apply that fails leaves its events unclaimed, so the vendor's redelivery applies them. Of
-several changes to one field in a delivery the latest wins. Two deliveries of one event at
-once (a retry while the first still runs) apply it once: the later claim fails on the key.
+several changes to one field in a delivery the latest wins; across deliveries too: the store's
+`field_versions` keeps when each field's applied change occurred (written with the apply), and
+an older change delivered later is claimed but changes nothing. Two deliveries of one event
+at once (a retry while the first still runs) apply it once: the later claim fails on the key.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from sqlalchemy.exc import IntegrityError
 
 from hub.connector.inbound import FieldChange
 from hub.store import StateStore, Tx
+from hub.store.versions import FieldVersions
 
 __all__ = [
     "Apply",
@@ -171,6 +174,9 @@ class InboundChanges:
             if change.provider != self.provider:
                 raise ValueError(f"a change from {change.provider!r} given to the inbound "
                                  f"path of {self.provider!r}")
+            if change.occurred_at.utcoffset() is None:
+                raise ValueError(f"event {change.event_id!r}: occurred_at has no time zone "
+                                 "(changes are ordered by it across deliveries)")
         applied: list[InboundUpdate] = []
         for unit in _transaction_units(changes):
             try:
@@ -192,15 +198,36 @@ class InboundChanges:
         if len(fresh) < len({change.event_id for change in unit}):
             log.debug("%s: dropped events handled before", self.consumer)
         applied = []
+        versions = FieldVersions(tx.conn, self.store.tenant, self.provider)
         for update in group_changes(c for c in unit if c.event_id in fresh):
-            taken, kept = self.policy.resolve(update, self.local(tx, update))
+            known = versions.applied_at(update.object_type, update.external_id, update.changes)
+            current = _not_older(update, known)
+            taken, kept = self.policy.resolve(current, self.local(tx, current))
             for reason in kept.values():
                 log.debug("%s %s/%s kept the hub's %s", self.consumer, update.object_type,
                           update.external_id, reason)
             if taken.changes:
                 self.apply(tx, taken)
+                versions.record(update.object_type, update.external_id, {
+                    name: (change.occurred_at, change.event_id)
+                    for name, change in taken.changes.items()}, known)
                 applied.append(taken)
         return applied
+
+
+def _not_older(update: InboundUpdate, applied_at: Mapping[str, datetime]) -> InboundUpdate:
+    """The update without the changes older than the field's last applied one: an event the
+    vendor delivered late is handled (claimed) but changes nothing."""
+    current = InboundUpdate(update.provider, update.object_type, update.external_id, {},
+                            list(update.event_ids))
+    for name, change in update.changes.items():
+        last = applied_at.get(name)
+        if last is not None and change.occurred_at < last:
+            log.debug("%s %s/%s: event %s is older than the %s applied", update.provider,
+                      update.object_type, update.external_id, change.event_id, name)
+        else:
+            current.changes[name] = change
+    return current
 
 
 def _transaction_units(changes: Sequence[FieldChange]) -> list[list[FieldChange]]:

@@ -331,6 +331,15 @@ processed_events = sa.Table(
     sa.Column("processed_at", UtcDateTime, nullable=False),
 )
 
+field_versions = sa.Table(
+    "field_versions", metadata, sa.Column("tenant", Id, primary_key=True),
+    sa.Column("provider", sa.String(32), primary_key=True),
+    sa.Column("object_type", sa.String(50), primary_key=True),
+    sa.Column("external_id", sa.String(200), primary_key=True),
+    sa.Column("field", sa.String(200), primary_key=True),
+    sa.Column("applied_at", UtcDateTime, nullable=False, doc="when the applied change occurred"),
+    sa.Column("event_id", sa.String(200), nullable=False, doc="the vendor event that made it"))
+
 send_ledger = sa.Table(
     "send_ledger", metadata,
     sa.Column("idempotency_key", sa.String(200), primary_key=True),

@@ -7,6 +7,8 @@ from hub.web.webhooks import (
     create_webhook_app,
     inbound_handler,
     verifiers_from_config,
+    webhook_connections,
 )
 
-__all__ = ["WebhookHandler", "create_webhook_app", "inbound_handler", "verifiers_from_config"]
+__all__ = ["WebhookHandler", "create_webhook_app", "inbound_handler", "verifiers_from_config",
+           "webhook_connections"]

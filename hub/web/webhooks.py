@@ -11,8 +11,13 @@ unknown connection 404; a verified body that is not JSON, or not what the vendor
     # handler(connection, payload) may be a function (run in a worker thread: it may block
     # on the store) or a coroutine function
 
-`inbound_handler` is the usual handler: each connection's parser turns the payload into field
-changes, and its `InboundChanges` (hub.engine.inbound) applies each event once.
+`inbound_handler` is the usual handler: each connection's connector turns the payload into
+field changes (`parse_webhook`), and its `InboundChanges` (hub.engine.inbound) applies each
+event once. From a hub.yaml, through its plugin host:
+
+    found = webhook_connections(loaded)  # connection → (connector, verifier)
+    app = create_webhook_app({n: v for n, (_, v) in found.items()},
+                             inbound_handler({n: (c, inbound[n]) for n, (c, _) in found.items()}))
 """
 
 from __future__ import annotations
@@ -30,8 +35,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from hub.config import LoadedConfig
-from hub.connector import WebhookVerifier
-from hub.connector.inbound import WebhookParser, WebhookPayloadError
+from hub.connector import Connector, WebhookVerifier
+from hub.connector.inbound import WebhookPayloadError
 from hub.engine.inbound import InboundChanges
 from hub.errors import AuthError, ConfigError
 
@@ -85,8 +90,9 @@ def create_webhook_app(verifiers: Mapping[str, WebhookVerifier], handler: Webhoo
 
 
 def inbound_handler(
-        paths: Mapping[str, tuple[WebhookParser, InboundChanges]]) -> WebhookHandler:
-    """A handler feeding each connection's payloads, through its parser, to its inbound path.
+        paths: Mapping[str, tuple[Connector[Any], InboundChanges]]) -> WebhookHandler:
+    """A handler feeding each connection's payloads, through its connector's
+    `parse_webhook`, to its inbound path: any connector's webhooks, bundled or third-party.
 
     An apply that fails raises out of the handler (500), so the vendor delivers again and the
     events it left unclaimed are applied then.
@@ -96,22 +102,26 @@ def inbound_handler(
         path = paths.get(connection)
         if path is None:
             raise WebhookPayloadError(f"no inbound path for {connection!r}")
-        parse, inbound = path
-        inbound.handle(parse(payload))
+        connector, inbound = path
+        inbound.handle(connector.parse_webhook(payload))
 
     return handle
 
 
-def verifiers_from_config(loaded: LoadedConfig) -> dict[str, WebhookVerifier]:
-    """A verifier for every connection whose connector can verify webhooks and is set up to."""
-    found: dict[str, WebhookVerifier] = {}
+def webhook_connections(loaded: LoadedConfig) -> dict[str, tuple[Connector[Any],
+                                                                 WebhookVerifier]]:
+    """Each connection whose connector receives webhooks and is set up to (its verifier
+    builds), with that verifier; connectors are found through the config's plugin host."""
+    found: dict[str, tuple[Connector[Any], WebhookVerifier]] = {}
     for name in loaded.config.connections:
         connector = loaded.connector(name)
-        make = getattr(connector, "webhook_verifier", None)
-        if make is None:
-            continue
         try:
-            found[name] = make()
+            found[name] = connector, connector.webhook_verifier()
         except ConfigError as exc:
             log.info("connection %r receives no webhooks: %s", name, exc)
     return found
+
+
+def verifiers_from_config(loaded: LoadedConfig) -> dict[str, WebhookVerifier]:
+    """A verifier for every connection whose connector can verify webhooks and is set up to."""
+    return {name: verifier for name, (_, verifier) in webhook_connections(loaded).items()}

@@ -56,7 +56,7 @@ def receiver(state: StateStore) -> Iterator[Receiver]:
     found = Receiver("")
     inbound = InboundChanges(state, "hubspot", ConflictPolicy(default=Authority.VENDOR),
                              apply=lambda _tx, update: found.updates.append(update))
-    feed = inbound_handler({"crm": (webhook_changes, inbound)})
+    feed = inbound_handler({"crm": (hub, inbound)})  # its parser: hub.parse_webhook
 
     def handle(connection: str, payload: Any) -> None:
         found.payloads.append((connection, payload))
