@@ -7,6 +7,7 @@ event loop with the session, concurrency bound and daily-allocation reserve of t
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any, ClassVar
 
 from connectors.salesforce.api import SalesforceApi
@@ -41,6 +42,7 @@ class SalesforceConnector(Connector[SalesforceSettings]):
         super().__init__(settings, name=name)
         self._api: SalesforceApi | None = None
         self._described: dict[str, dict[str, Any]] = {}
+        self._describing: tuple[asyncio.AbstractEventLoop, asyncio.Lock] | None = None
 
     @property
     def api(self) -> SalesforceApi:
@@ -50,6 +52,13 @@ class SalesforceConnector(Connector[SalesforceSettings]):
 
     async def describe(self, sobject: str) -> dict[str, Any]:
         """The object's describe, asked once per connection; ConfigError when the org lacks it."""
+        loop = asyncio.get_running_loop()
+        if self._describing is None or self._describing[0] is not loop:
+            self._describing = (loop, asyncio.Lock())
+        async with self._describing[1]:  # batches written at once describe the object once
+            return await self._describe(sobject)
+
+    async def _describe(self, sobject: str) -> dict[str, Any]:
         if sobject not in self._described:
             try:
                 found = await self.api.call(lambda sf: sf.restful(f"sobjects/{sobject}/describe"))

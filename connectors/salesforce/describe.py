@@ -29,10 +29,13 @@ def check_writable(described: Mapping[str, Any], sobject: str, fields: Sequence[
         elif not (found.get("externalId") or found.get("idLookup")):
             problems.append(Problem("", None, None, "external_id_field",
                                     f"{sobject}.{external_id} is not an external id field"))
+    relationships = {str(f.get("relationshipName")).lower(): f
+                     for f in described.get("fields") or [] if f.get("relationshipName")}
     for index, name in enumerate(fields):
         if external_id is not None and name.lower() == external_id.lower():
             continue
-        field = known.get(name.lower())
+        relation, dot, _ = name.partition(".")
+        field = (relationships if dot else known).get((relation if dot else name).lower())
         if field is None:
             problems.append(Problem("", None, None, f"fields[{index}]",
                                     f"{sobject} has no field {name}"))

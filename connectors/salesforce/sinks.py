@@ -5,7 +5,9 @@ One call carries up to 200 records of one object (`PATCH …/composite/sobjects/
 result per record in request order: written (with its 18-character id and whether it was
 created) or refused with its statusCode and message (REQUIRED_FIELD_MISSING,
 INVALID_EMAIL_ADDRESS, STRING_TOO_LONG, DUPLICATE_EXTERNAL_ID …), which go to the dead-letter
-queue as they are. Only lock contention and server trouble are retried.
+queue as they are. Only lock contention and server trouble are retried. A lookup is given by
+its target's external id (`Campaign.Marketing_Platform_ID__c`), so the hub needs no Salesforce
+ids to link a campaign member or an interaction.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from connectors.salesforce.errors import RETRYABLE_CODES
 from connectors.salesforce.settings import UpsertSinkOptions
 from connectors.salesforce.values import field_value
 from hub.connector import Record, Sink, WriteMode, WriteResult
-from hub.errors import ConfigError, PermanentError
+from hub.errors import ConfigError, PermanentError, RecordError
 
 if TYPE_CHECKING:
     from connectors.salesforce.connector import SalesforceConnector
@@ -38,9 +40,9 @@ def result_of(answer: Any) -> WriteResult:
     parts, retryable = [], True
     for error in errors:
         code = str(error.get("statusCode") or "UNKNOWN")
-        fields = ", ".join(error.get("fields") or [])
-        parts.append(f"{code}: {error.get('message') or 'no message'}"
-                     + (f" [{fields}]" if fields else ""))
+        message = str(error.get("message") or "no message")
+        unsaid = [f for f in error.get("fields") or [] if f not in message]
+        parts.append(f"{code}: {message}" + (f" [{', '.join(unsaid)}]" if unsaid else ""))
         retryable = retryable and code in RETRYABLE_CODES
     return WriteResult.failed("Salesforce refused it (" + "; ".join(parts) + ")",
                               retryable=retryable)
@@ -64,7 +66,6 @@ class UpsertSink(Sink):
         self.external_id = options.external_id_field
         self.batch_size = options.batch_size
         self.calls = 0  # Collections calls this sink made (tests and benchmarks read it)
-        self._checked: set[str] = set()
 
     async def verify(self) -> None:
         """Refuse an object the org lacks, an external-id field that is not one, and any of
@@ -73,7 +74,6 @@ class UpsertSink(Sink):
         check_writable(described, self.name, self.options.fields or [], self.external_id)
 
     async def write(self, records: Sequence[Record], mode: WriteMode) -> list[WriteResult]:
-        await self._check_fields(records)
         results: list[WriteResult] = [WriteResult.failed("not sent")] * len(records)
         keyed: list[int] = []
         for index, record in enumerate(records):
@@ -87,7 +87,12 @@ class UpsertSink(Sink):
             body = {"allOrNone": False, "records": [self._shaped(records[i]) for i in chunk]}
             path = f"composite/sobjects/{self.name}/{self.external_id}"
             self.calls += 1
-            answer = await self.connector.api.call(_patch(path, body))
+            try:
+                answer = await self.connector.api.call(_patch(path, body))
+            except RecordError as exc:
+                if "INVALID_FIELD" in str(exc):
+                    await self._stop_on_unknown_fields(records)
+                raise
             answers = answer if isinstance(answer, list) else []
             for position, index in enumerate(chunk):
                 results[index] = result_of(answers[position] if position < len(answers)
@@ -95,18 +100,24 @@ class UpsertSink(Sink):
         return results
 
     def _shaped(self, record: Record) -> dict[str, Any]:
-        shaped = {k: field_value(v) for k, v in record.items() if k not in ("Id", "attributes")}
-        return {"attributes": {"type": self.name}, **shaped}
+        """The record as Salesforce takes it; `Campaign.Ext__c: v` names a lookup's target by
+        its external id (`"Campaign": {"Ext__c": v}`), so no Salesforce id is needed."""
+        shaped: dict[str, Any] = {"attributes": {"type": self.name}}
+        for name, value in record.items():
+            if name in ("Id", "attributes"):
+                continue
+            relation, dot, field = name.partition(".")
+            if not dot:
+                shaped[name] = field_value(value)
+            elif value not in (None, ""):
+                shaped[relation] = {field: field_value(value)}
+        return shaped
 
-    async def _check_fields(self, records: Sequence[Record]) -> None:
-        """Stop the run, before a batch is sent, on a field the object lacks or cannot write:
-        Salesforce would refuse every record of every batch for it."""
-        names = {name for record in records for name in record} - self._checked - {"Id"}
-        if not names:
-            return
-        described = await self.connector.describe(self.name)
+    async def _stop_on_unknown_fields(self, records: Sequence[Record]) -> None:
+        """Salesforce refused a whole call for a field: when the object lacks one the records
+        carry, stop the run naming it (every batch would be refused alike); else return."""
+        names = sorted({name for record in records for name in record} - {"Id", "attributes"})
         try:
-            check_writable(described, self.name, sorted(names))
+            check_writable(await self.connector.describe(self.name), self.name, names)
         except ConfigError as exc:
             raise PermanentError(str(exc)) from exc
-        self._checked |= names

@@ -66,7 +66,8 @@ async def upsert_collection(request: Request) -> Response:
                               f"{state.config.collection_max_records} records in this operation")
     for record in records:  # an unknown field fails the whole request, as in Salesforce
         for name in (record if isinstance(record, dict) else {}):
-            if name != "attributes" and sobject.field(name) is None:
+            if name != "attributes" and sobject.field(name) is None and \
+                    sobject.relationship(name) is None:
                 raise SalesforceError(400, "INVALID_FIELD", f"No such column '{name}' on sobject "
                                       f"of type {sobject.name}")
     all_or_none = bool(body.get("allOrNone", False))

@@ -40,6 +40,7 @@ class Sessions:
         self._clock = clock
         self._lock = threading.Lock()
         self._live: dict[str, float | None] = dict.fromkeys(config.sessions)
+        self._calls: dict[str, int] = {}
         self.issued = 0  # sessions the token endpoint handed out
 
     def authenticate(self, authorization: str | None) -> str:
@@ -51,7 +52,10 @@ class Sessions:
             if token not in self._live:
                 raise session_expired()
             expires = self._live[token]
+            used = self._calls[token] = self._calls.get(token, 0) + 1
         if expires is not None and self._clock() >= expires:
+            raise session_expired()
+        if 0 < self.config.session_call_limit < used:
             raise session_expired()
         return token
 

@@ -33,6 +33,8 @@ class SandboxConfig:
     # A PEM public key: JWT bearer assertions signed by its private key are accepted.
     jwt_public_key: str | None = None
     session_ttl_s: float = 7200.0
+    # A session ends after this many calls (0: never), to expire sessions mid-run on demand.
+    session_call_limit: int = 0
     sessions: tuple[str, ...] = ("sandbox-session",)
 
     # The org's daily API allocation (a rolling 24 h in Salesforce; a UTC day here).

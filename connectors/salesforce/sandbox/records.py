@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .ids import IdMaker
-from .schema import CLOSED_STAGES, WON_STAGES, SObject
+from .schema import CLOSED_STAGES, OBJECTS, WON_STAGES, Field, SObject
 from .values import FieldError, check_value, format_instant
 
 __all__ = ["RecordStore", "Upserted"]
@@ -140,6 +140,9 @@ class RecordStore:
                  ) -> Record:
         clean: Record = {}
         for name, value in values.items():
+            if isinstance(value, dict) and (lookup := sobject.relationship(name)) is not None:
+                clean[lookup.name] = self._resolve(lookup, value)
+                continue
             field = sobject.field(name)
             if field is None:
                 raise FieldError("INVALID_FIELD",
@@ -154,7 +157,27 @@ class RecordStore:
             clean[field.name] = check_value(field, value)
         return clean
 
+    def _resolve(self, lookup: Field, reference: Mapping[str, Any]) -> str:
+        """The id of the record a relationship names by external id (`{"Ext__c": "v"}`)."""
+        target = OBJECTS[str(lookup.reference_to).lower()]
+        keys = [(k, v) for k, v in reference.items() if k != "attributes"]
+        field = target.field(keys[0][0]) if len(keys) == 1 else None
+        if field is None or not field.external_id:
+            raise FieldError("INVALID_FIELD", f"{lookup.relationship}: name one external id "
+                             f"field of {target.name}", [lookup.name])
+        found = self._external.get((target.name, field.name.lower(), str(keys[0][1]).lower()))
+        if found is None:
+            raise FieldError("INVALID_FIELD", f"Foreign key external ID: {keys[0][1]} not found "
+                             f"for field {field.name} in entity {target.name}", [])
+        return found
+
     def _check_unique(self, sobject: SObject, clean: Record, record_id: str | None) -> None:
+        if sobject.name == "CampaignMember" and record_id is None:
+            person = clean.get("LeadId") or clean.get("ContactId")
+            for other in self._records.get(sobject.name, {}).values():
+                if other["CampaignId"] == clean.get("CampaignId") and person in (
+                        other["LeadId"], other["ContactId"]) and not other["IsDeleted"]:
+                    raise FieldError("DUPLICATE_VALUE", "Already a campaign member.", [])
         for field in sobject.fields:
             value = clean.get(field.name)
             if not field.unique or value in (None, ""):

@@ -25,6 +25,7 @@ class Field:
     external_id: bool = False
     unique: bool = False
     defaulted: bool = False
+    reference_to: str | None = None  # the object a lookup points at
 
     @property
     def required(self) -> bool:
@@ -41,7 +42,18 @@ class Field:
             "defaultedOnCreate": self.defaulted, "custom": self.name.endswith("__c"),
             "precision": 18 if self.type in ("double", "currency") else 0,
             "scale": 2 if self.type == "currency" else 0,
+            "referenceTo": [self.reference_to] if self.reference_to else [],
+            "relationshipName": self.relationship,
         }
+
+    @property
+    def relationship(self) -> str | None:
+        """How a record names the lookup's target by external id (`Campaign`, `Lead__r`)."""
+        if self.reference_to is None:
+            return None
+        if self.name.endswith("__c"):
+            return self.name[:-3] + "__r"
+        return self.name.removesuffix("Id")
 
 
 @dataclass(frozen=True)
@@ -57,6 +69,11 @@ class SObject:
     def field(self, name: str) -> Field | None:
         return self.by_name.get(name.lower())
 
+    def relationship(self, name: str) -> Field | None:
+        """The lookup field a relationship name (`Campaign`, `Lead__r`) stands for."""
+        return next((f for f in self.fields if f.relationship and
+                     f.relationship.lower() == name.lower()), None)
+
     def describe(self, version: str) -> dict[str, Any]:
         base = f"/services/data/v{version}/sobjects/{self.name}"
         return {
@@ -70,15 +87,10 @@ class SObject:
 
 
 def _system(*extra: Field) -> tuple[Field, ...]:
-    read_only = {"createable": False, "updateable": False}
-    return (
-        Field("Id", "id", 18, nillable=False, defaulted=True, **read_only),
-        Field("IsDeleted", "boolean", nillable=False, defaulted=True, **read_only),
-        Field("CreatedDate", "datetime", nillable=False, defaulted=True, **read_only),
-        Field("LastModifiedDate", "datetime", nillable=False, defaulted=True, **read_only),
-        Field("SystemModstamp", "datetime", nillable=False, defaulted=True, **read_only),
-        *extra,
-    )
+    read_only = [("Id", "id", 18), ("IsDeleted", "boolean", 0), ("CreatedDate", "datetime", 0),
+                 ("LastModifiedDate", "datetime", 0), ("SystemModstamp", "datetime", 0)]
+    return (*(Field(name, kind, length, createable=False, updateable=False, nillable=False,
+                    defaulted=True) for name, kind, length in read_only), *extra)
 
 
 def _hub_id() -> Field:
@@ -100,7 +112,8 @@ OBJECTS: dict[str, SObject] = {o.name.lower(): o for o in (
     SObject("Contact", "003", _system(
         Field("FirstName", "string", 40), Field("LastName", "string", 80, nillable=False),
         Field("Email", "email", 80), Field("Phone", "phone", 40),
-        Field("AccountId", "reference", 18), Field("LeadSource", "picklist", 255),
+        Field("AccountId", "reference", 18, reference_to="Account"),
+        Field("LeadSource", "picklist", 255),
         _hub_id(), Field("Lead_Score__c", "double"),
     )),
     SObject("Account", "001", _system(
@@ -114,9 +127,10 @@ OBJECTS: dict[str, SObject] = {o.name.lower(): o for o in (
         Field("IsActive", "boolean", defaulted=True, nillable=False), _hub_id(),
     )),
     SObject("CampaignMember", "00v", _system(
-        Field("CampaignId", "reference", 18, nillable=False, updateable=False),
-        Field("LeadId", "reference", 18, updateable=False),
-        Field("ContactId", "reference", 18, updateable=False),
+        Field("CampaignId", "reference", 18, nillable=False, updateable=False,
+              reference_to="Campaign"),
+        Field("LeadId", "reference", 18, updateable=False, reference_to="Lead"),
+        Field("ContactId", "reference", 18, updateable=False, reference_to="Contact"),
         Field("Status", "picklist", 255, defaulted=True, nillable=False), _hub_id(),
     )),
     SObject("Opportunity", "006", _system(
@@ -127,13 +141,16 @@ OBJECTS: dict[str, SObject] = {o.name.lower(): o for o in (
               updateable=False),
         Field("IsClosed", "boolean", nillable=False, defaulted=True, createable=False,
               updateable=False),
-        Field("AccountId", "reference", 18), Field("ContactId", "reference", 18),
-        Field("CampaignId", "reference", 18), _hub_id(),
+        Field("AccountId", "reference", 18, reference_to="Account"),
+        Field("ContactId", "reference", 18, reference_to="Contact"),
+        Field("CampaignId", "reference", 18, reference_to="Campaign"), _hub_id(),
     )),
     SObject("Lead_Interaction__c", "a00", _system(
         Field("Name", "string", 80, defaulted=True, nillable=False),
         Field("Interaction_Type__c", "string", 80), Field("Interaction_Date__c", "datetime"),
-        Field("Campaign__c", "reference", 18), Field("Engagement_Score__c", "double"),
+        Field("Campaign__c", "reference", 18, reference_to="Campaign"),
+        Field("Lead__c", "reference", 18, reference_to="Lead"),
+        Field("Engagement_Score__c", "double"),
         _hub_id(),
     )),
 )}
