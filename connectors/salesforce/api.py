@@ -40,8 +40,12 @@ class Usage:
 
     def observe(self, sf: Salesforce) -> None:
         found = sf.api_usage.get("api-usage")
-        if found is not None:
-            self.used, self.limit = int(found.used), int(found.total)
+        if found is None:
+            return
+        used, limit = int(found.used), int(found.total)
+        # answers of concurrent calls land in any order: within a run usage only grows
+        self.used = used if self.used is None or limit != self.limit else max(self.used, used)
+        self.limit = limit
 
     @property
     def remaining(self) -> int | None:
@@ -57,6 +61,7 @@ class SalesforceApi:
             [str(settings.instance_url)] if settings.instance_url else []))
         self.usage = Usage()
         self.sessions_issued = 0
+        self._in_flight = 0
         self._lock = threading.Lock()
         self._sf: Salesforce | None = None
         self._gates: dict[asyncio.AbstractEventLoop, asyncio.Semaphore] = {}
@@ -90,27 +95,34 @@ class SalesforceApi:
     async def call(self, fn: Callable[[Salesforce], T]) -> T:
         """`fn(sdk)` in a worker thread, under the concurrency bound, renewing an expired
         session once; Salesforce's refusals become the hub's errors."""
-        self.keep_reserve()
         async with self._gate():
-            renewed = False
-            while True:
-                sf: Salesforce | None = None
-                try:
-                    sf = await asyncio.to_thread(self.client)
-                    return await asyncio.to_thread(fn, sf)
-                except SalesforceExpiredSession:
-                    expired = sf
-                    if renewed or not self.settings.can_renew or expired is None:
-                        self._raise_translated()
-                    renewed = True
-                    await asyncio.to_thread(self.renew, expired)
-                except HubError:
-                    raise
-                except Exception:
+            self.keep_reserve()  # counting the calls in flight, whose usage is not known yet
+            self._in_flight += 1
+            try:
+                return await self._send(fn)
+            finally:
+                self._in_flight -= 1
+
+    async def _send(self, fn: Callable[[Salesforce], T]) -> T:
+        renewed = False
+        while True:
+            sf: Salesforce | None = None
+            try:
+                sf = await asyncio.to_thread(self.client)
+                return await asyncio.to_thread(fn, sf)
+            except SalesforceExpiredSession:
+                expired = sf
+                if renewed or not self.settings.can_renew or expired is None:
                     self._raise_translated()
-                finally:
-                    if sf is not None:
-                        self.usage.observe(sf)
+                renewed = True
+                await asyncio.to_thread(self.renew, expired)
+            except HubError:
+                raise
+            except Exception:
+                self._raise_translated()
+            finally:
+                if sf is not None:
+                    self.usage.observe(sf)
 
     def keep_reserve(self) -> None:
         """QuotaExhaustedError when the org has less than the reserve of its allocation left."""
@@ -118,7 +130,7 @@ class SalesforceApi:
         if usage.remaining is None or usage.limit is None:
             return
         reserve = int(usage.limit * self.settings.api_reserve)
-        if usage.remaining <= reserve:
+        if usage.remaining - self._in_flight <= reserve:
             raise quota_stop(
                 f"Salesforce's org has used {usage.used:,} of its {usage.limit:,} daily API "
                 f"requests; this connection leaves the last {reserve:,} "
