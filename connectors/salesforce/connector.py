@@ -90,9 +90,11 @@ class SalesforceConnector(Connector[SalesforceSettings]):
         details = {"instance_url": f"https://{sf.sf_instance}", "auth": flow,
                    "api_version": self.settings.api_version,
                    "daily_remaining": daily.get("Remaining"), "daily_max": daily.get("Max")}
+        left, most = daily.get("Remaining"), daily.get("Max")
+        allocation = (f"; {left:,} of {most:,} daily API requests left"
+                      if isinstance(left, int) and isinstance(most, int) else "")
         return CheckResult(True, f"Salesforce org at {sf.sf_instance} accepted the {flow} "
-                           f"sign-in; {daily.get('Remaining', '?')} of {daily.get('Max', '?')} "
-                           "daily API requests left", details)
+                           f"sign-in{allocation}", details)
 
     async def aclose(self) -> None:
         if self._api is not None:
