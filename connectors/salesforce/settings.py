@@ -97,7 +97,13 @@ class UpsertSinkOptions(Options):
     external_id_field: str = Field(
         default=DEFAULT_EXTERNAL_ID, description="the external-id field records are matched by")
     batch_size: int = Field(default=200, ge=1, le=200,
-                            description="records per call (Salesforce: at most 200)")
+                            description="records per Collections call (Salesforce: at most 200)")
+    bulk_threshold: int | None = Field(
+        default=10_000, ge=1, description="a write of at least this many records goes as one "
+        "Bulk API 2.0 job; null: never")
+    bulk_batch_size: int = Field(
+        default=100_000, ge=1, le=1_000_000,
+        description="the most records the engine hands one write when Bulk is on")
     fields: list[str] | None = Field(
         default=None, description="the fields this pipeline writes (its mapping's targets): "
         "`hub check` refuses any the object lacks or cannot write")

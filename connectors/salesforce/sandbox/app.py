@@ -9,7 +9,7 @@ from starlette.routing import BaseRoute
 
 from hub.testing.sandbox import Gateway
 
-from . import api_oauth, api_query, api_sobjects
+from . import api_bulk, api_oauth, api_query, api_sobjects
 from .config import SandboxConfig
 from .errors import SalesforceError
 from .state import SandboxState
@@ -31,7 +31,8 @@ def create_app(config: SandboxConfig | None = None, *,
                state: SandboxState | None = None) -> Starlette:
     """Build a sandbox app; its state is `app.state.sandbox`."""
     sandbox = state or SandboxState(config or SandboxConfig())
-    routes: list[BaseRoute] = [*api_oauth.routes, *api_sobjects.routes, *api_query.routes]
+    routes: list[BaseRoute] = [*api_oauth.routes, *api_sobjects.routes, *api_query.routes,
+                               *api_bulk.routes]
     app = Starlette(routes=routes, exception_handlers={SalesforceError: _salesforce_error,
                                                        404: _not_found, 405: _not_found})
     app.state.sandbox = sandbox

@@ -24,6 +24,11 @@ _QUERY = re.compile(r"^(query|queryAll)/?$")
 _QUERY_MORE = re.compile(r"^(query|queryAll)/01g\w+-\d+/?$")
 _DESCRIBE = re.compile(r"^sobjects/\w+/describe/?$")
 _LIMITS = re.compile(r"^limits/?$")
+_JOBS = re.compile(r"^jobs/ingest/?$")
+_JOB = re.compile(r"^jobs/ingest/750\w+/?$")
+_UPLOAD = re.compile(r"^jobs/ingest/750\w+/batches/?$")
+_RESULTS = re.compile(
+    r"^jobs/ingest/750\w+/(successfulResults|failedResults|unprocessedrecords)/?$")
 _GRANT_FIELDS = {
     "refresh_token": ("client_id", "refresh_token"),
     "password": ("client_id", "client_secret", "username", "password"),
@@ -78,6 +83,8 @@ def check_endpoint(seen: Seen) -> Iterator[str]:
     elif _QUERY_MORE.match(rest) or _DESCRIBE.match(rest) or _LIMITS.match(rest):
         if seen.method != "GET" or seen.body:
             yield "this resource takes a GET without a body"
+    elif _JOBS.match(rest) or _JOB.match(rest) or _UPLOAD.match(rest) or _RESULTS.match(rest):
+        yield from _check_bulk(seen, rest)
     else:
         yield f"{seen.method} {seen.path} is not a REST resource the sandbox knows"
     options = seen.headers.get("sforce-query-options")
@@ -116,6 +123,35 @@ def _check_collection(seen: Seen, sobject: str) -> Iterator[str]:
             yield f"records[{index}].attributes.type must be {sobject} (one type per upsert)"
         if "Id" in record or "id" in record:
             yield f"records[{index}] carries Id: an upsert by external id must not"
+
+
+def _check_bulk(seen: Seen, rest: str) -> Iterator[str]:
+    kind = seen.headers.get("content-type", "")
+    if _UPLOAD.match(rest):
+        if seen.method != "PUT" or not kind.startswith("text/csv"):
+            yield "job data is PUT as text/csv"
+        return
+    if _RESULTS.match(rest) or seen.method == "GET":
+        if seen.method != "GET" or seen.body:
+            yield "job information and results take a GET without a body"
+        return
+    try:
+        body = json.loads(seen.body or b"null")
+    except ValueError:
+        yield "the body is not JSON"
+        return
+    if not kind.startswith("application/json") or not isinstance(body, dict):
+        yield "a job request is a JSON object"
+    elif _JOBS.match(rest):
+        if seen.method != "POST" or not {"object", "operation"} <= set(body):
+            yield "a job is created by POST {object, operation, …}"
+        elif body.get("operation") == "upsert" and not body.get("externalIdFieldName"):
+            yield "an upsert job names its externalIdFieldName"
+        elif body.get("contentType", "CSV") != "CSV":
+            yield "ingest jobs take CSV"
+    elif seen.method != "PATCH" or set(body) != {"state"} or body["state"] not in (
+            "UploadComplete", "Aborted"):
+        yield "a job is closed by PATCH {state: UploadComplete|Aborted}"
 
 
 def salesforce_contract() -> Checks:

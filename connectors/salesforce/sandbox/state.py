@@ -13,6 +13,7 @@ from typing import Any
 from hub.testing.sandbox import FaultInjector, Harness
 
 from .auth import Sessions
+from .bulk import BulkJobs
 from .config import SandboxConfig
 from .contract import salesforce_contract
 from .errors import SalesforceError
@@ -41,6 +42,7 @@ class SandboxState:
     def __init__(self, config: SandboxConfig) -> None:
         self.config = config
         self.records = RecordStore(config.user_id)
+        self.bulk = BulkJobs(self.records)
         self.sessions = Sessions(config)
         self.harness = Harness(
             SalesforceRules(config, self.sessions),

@@ -90,7 +90,7 @@ class SalesforceProject:
         finally:
             engine.dispose()
 
-    def write_config(self, page_size: int = 1000) -> None:
+    def write_config(self, page_size: int = 1000, **destination: Any) -> None:
         crm = {"connector": "salesforce", **settings(self.org), **self.connection}
         document = {
             "version": 1,
@@ -101,7 +101,7 @@ class SalesforceProject:
                 "to_salesforce": {
                     "source": {"connection": "source", "stream": "leads", "cursor": "updated_at",
                                "primary_key": ["id"], "page_size": page_size},
-                    "destination": {"connection": "crm", "object": "Lead"},
+                    "destination": {"connection": "crm", "object": "Lead", **destination},
                     "mapping": str(MAPPINGS / "leads.yaml"),
                 },
             },

@@ -111,7 +111,7 @@ def test_the_api_reserve_stops_the_run_and_the_rerun_ends_like_a_clean_one(
     assert stopped.resume_at is not None
     assert stopped.resume_at > datetime.now(UTC)
     assert 0 < stopped.counts["written"] < 1600
-    assert org.state.calls("/services/data/") == 5
+    assert org.state.calls("/services/data/") <= 5  # never a call into the reserve
     assert stopped.counts["failed"] == 0
     assert org.state.log.statuses().get(403, 0) == 0  # stopped before Salesforce refused
     org.config.daily_limit = 10_000  # the next day
