@@ -1,12 +1,13 @@
-"""Benchmark of a Salesforce sync through sObject Collections: calls per 1,000 records and pace.
+"""Benchmark of Salesforce syncs: calls per 1,000 records and pace, Collections and Bulk API 2.0.
 
 Run with `python -m bench.salesforce`. The Salesforce sandbox runs in its own process (`hub
-sandbox salesforce`), as an org would be elsewhere. A SQLite database of 10,000 captured leads
-(the `sql` source) is synced to it through the sync engine and seed 003's leads mapping, 200
-leads a Collections call; the org's own count of API calls (its `/limits`, read before and
-after) gives the calls per 1,000 leads (target: at most 5). Then every lead is read back
-through the Lead stream (SOQL paged by nextRecordsUrl). Prints a table (`--out FILE` keeps the
-figures as JSON).
+sandbox salesforce`), as an org would be elsewhere. SQLite databases of captured leads (the
+`sql` source) are synced to it through the sync engine and seed 003's leads mapping: 10,000
+through sObject Collections, 200 a call (target: at most 5 calls per 1,000), then 100,000 more
+as one Bulk API 2.0 job (target: at most 15 calls in all). The org's own count of API calls
+(its `/limits`, read before and after) gives the calls. Then every lead is read back through
+the Lead stream (SOQL paged by nextRecordsUrl). Prints a table (`--out FILE` keeps the figures
+as JSON).
 """
 
 from __future__ import annotations
@@ -40,7 +41,9 @@ from hub.engine import RunResult, SyncEngine, build_plan
 from hub.store import StateStore
 
 LEADS = 10_000
+BULK_LEADS = 100_000
 TARGET_CALLS_PER_1000 = 5.0
+TARGET_BULK_CALLS = 15
 REPO = Path(__file__).resolve().parents[1]
 T0 = datetime(2025, 1, 1)
 CLIENT = {"client_id": "sandbox-client-id", "client_secret": "sandbox-client-secret",
@@ -87,18 +90,19 @@ def _drain(stream: IO[str] | None) -> None:
         pass
 
 
-def make_source(url: str) -> None:
+def make_source(url: str, count: int, prefix: str) -> None:
     engine = sa.create_engine(url)
     leads.create(engine)
-    rows = [{"id": f"L{i:06d}", "email": f"lead{i}@example.com", "first_name": f"First{i}",
-             "last_name": f"Last{i}", "company": f"Company {i % 97}", "score": float(i % 100),
-             "updated_at": T0 + timedelta(seconds=i)} for i in range(LEADS)]
+    rows = [{"id": f"{prefix}{i:06d}", "email": f"{prefix}{i}@example.com",
+             "first_name": f"First{i}", "last_name": f"Last{i}", "company": f"Company {i % 97}",
+             "score": float(i % 100), "updated_at": T0 + timedelta(seconds=i)}
+            for i in range(count)]
     with engine.begin() as conn:
         conn.execute(leads.insert(), rows)
     engine.dispose()
 
 
-def write_config(root: Path, url: str) -> Path:
+def write_config(root: Path, url: str, page_size: int, **destination: Any) -> Path:
     document = {
         "version": 1,
         "store": {"url": f"sqlite:///{root / 'hub.db'}"},
@@ -108,8 +112,8 @@ def write_config(root: Path, url: str) -> Path:
         },
         "pipelines": {"leads": {
             "source": {"connection": "source", "stream": "leads", "cursor": "updated_at",
-                       "primary_key": ["id"], "page_size": 2000},
-            "destination": {"connection": "crm", "object": "Lead"},
+                       "primary_key": ["id"], "page_size": page_size},
+            "destination": {"connection": "crm", "object": "Lead", **destination},
             "mapping": str(REPO / "mappings" / "salesforce" / "leads.yaml"),
         }},
     }
@@ -176,11 +180,18 @@ def main(argv: list[str] | None = None) -> None:
     console = Console()
     with tempfile.TemporaryDirectory(prefix="bench-salesforce-") as tmp, \
             sandbox_process() as url:
-        root = Path(tmp)
-        make_source(f"sqlite:///{root / 'source.db'}")
+        collections, bulk = Path(tmp) / "collections", Path(tmp) / "bulk"
+        collections.mkdir()
+        bulk.mkdir()
+        make_source(f"sqlite:///{collections / 'source.db'}", LEADS, "L")
+        make_source(f"sqlite:///{bulk / 'source.db'}", BULK_LEADS, "B")
         before = api_used(url)
-        result, seconds = sync(write_config(root, url))
+        result, seconds = sync(write_config(collections, url, 2000, bulk_threshold=None))
         calls = api_used(url) - before - 1  # the second `/limits` counts itself
+        before = api_used(url)
+        bulk_result, bulk_seconds = sync(write_config(bulk, url, BULK_LEADS,
+                                                      bulk_threshold=10_000))
+        bulk_calls = api_used(url) - before - 1
         read, distinct, queries, read_seconds = read_back(url)
 
     rate = result.counts["written"] / seconds
@@ -196,21 +207,33 @@ def main(argv: list[str] | None = None) -> None:
         "api_calls": calls,
         "api_calls_per_1000_records": round(per_1000, 2),
         "target_calls_per_1000": TARGET_CALLS_PER_1000,
+        "bulk": {"leads": BULK_LEADS, "path": "one Bulk API 2.0 ingest job",
+                 "status": bulk_result.status, "written": bulk_result.counts["written"],
+                 "failed": bulk_result.counts["failed"], "seconds": round(bulk_seconds, 3),
+                 "records_per_second": round(bulk_result.counts["written"] / bulk_seconds, 1),
+                 "api_calls": bulk_calls, "target_api_calls": TARGET_BULK_CALLS,
+                 "api_calls_per_1000_records": round(bulk_calls * 1000 / BULK_LEADS, 3)},
         "read_back": {"read": read, "distinct": distinct, "queries": queries,
                       "seconds": round(read_seconds, 3),
                       "records_per_second": round(read / read_seconds, 1)},
         "environment": {"python": platform.python_version(), "cpus": os.cpu_count(),
                         "simple-salesforce": version("simple-salesforce")},
     }
-    table = Table(title=f"Salesforce sync: {LEADS:,} leads through Collections")
+    bulk_rate = bulk_result.counts["written"] / bulk_seconds
+    table = Table(title="Salesforce syncs through Collections and Bulk API 2.0")
     table.add_column("measure")
     table.add_column("value", justify="right")
     for label, value in (
-        ("written / failed", f"{report['written']:,} / {report['failed']:,}"),
-        ("seconds", f"{seconds:.2f}"),
-        ("leads per second", f"{rate:,.0f}"),
-        ("API calls (the org's count)", f"{calls:,}"),
-        ("API calls per 1,000 leads", f"{per_1000:.2f} (target ≤ {TARGET_CALLS_PER_1000:g})"),
+        ("Collections: written / failed", f"{report['written']:,} / {report['failed']:,}"),
+        ("Collections: leads per second", f"{rate:,.0f}"),
+        ("Collections: API calls (the org's count)", f"{calls:,}"),
+        ("Collections: API calls per 1,000 leads",
+         f"{per_1000:.2f} (target ≤ {TARGET_CALLS_PER_1000:g})"),
+        ("Bulk: written / failed", f"{bulk_result.counts['written']:,} / "
+                                   f"{bulk_result.counts['failed']:,} of {BULK_LEADS:,}"),
+        ("Bulk: leads per second", f"{bulk_rate:,.0f}"),
+        ("Bulk: API calls in all", f"{bulk_calls} (target ≤ {TARGET_BULK_CALLS}), "
+                                   f"{bulk_calls * 1000 / BULK_LEADS:.3f} per 1,000"),
         ("read back", f"{read:,} read, {distinct:,} distinct in {queries} queries, "
                       f"{read / read_seconds:,.0f} per second"),
     ):

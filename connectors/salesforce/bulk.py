@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 __all__ = ["BulkUpsert", "to_csv"]
 
 NULL = "#N/A"  # Bulk API's way to set a field to null; an empty cell leaves it as it is
-FIRST_POLL_S, MAX_POLL_S = 0.1, 10.0
+FIRST_POLL_S, MAX_POLL_S = 0.5, 30.0  # Salesforce takes seconds to minutes per job
 
 
 def to_csv(records: Sequence[Record]) -> str:
