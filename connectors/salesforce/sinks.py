@@ -23,7 +23,7 @@ from connectors.salesforce.bulk import BulkUpsert
 from connectors.salesforce.describe import check_writable
 from connectors.salesforce.errors import RETRYABLE_CODES
 from connectors.salesforce.settings import UpsertSinkOptions
-from connectors.salesforce.values import field_value
+from connectors.salesforce.values import field_value, soql_string
 from hub.connector import Record, Sink, WriteMode, WriteResult
 from hub.errors import ConfigError, PermanentError, RecordError
 
@@ -55,11 +55,20 @@ def _patch(path: str, body: dict[str, Any]) -> Callable[[Salesforce], Any]:
     return lambda sf: sf.restful(path, method="PATCH", json=body)
 
 
+def _query_all(soql: str) -> Callable[[Salesforce], Any]:
+    return lambda sf: sf.query_all(soql)
+
+
+def _delete(ids: list[str]) -> Callable[[Salesforce], Any]:
+    path = f"composite/sobjects?ids={','.join(ids)}&allOrNone=false"
+    return lambda sf: sf.restful(path, method="DELETE")
+
+
 class UpsertSink(Sink):
     """Leads, contacts, accounts, campaigns, campaign members or custom objects, upserted by an
     external-id field."""
 
-    modes: ClassVar[frozenset[WriteMode]] = frozenset({WriteMode.UPSERT})
+    modes: ClassVar[frozenset[WriteMode]] = frozenset({WriteMode.UPSERT, WriteMode.MIRROR})
 
     def __init__(self, connector: SalesforceConnector, name: str,
                  options: UpsertSinkOptions) -> None:
@@ -104,6 +113,29 @@ class UpsertSink(Sink):
                 results[index] = result_of(answers[position] if position < len(answers)
                                            else None)
         return results
+
+    async def delete(self, keys: Sequence[tuple[Any, ...]]) -> list[WriteResult]:
+        """Delete by external id (mirror mode: a campaign member whose person left the
+        audience): the ids are found by SOQL, then deleted through Collections, 200 a call.
+        A record already gone counts as deleted."""
+        values = [str(key[0]) for key in keys]
+        found: dict[str, str] = {}
+        for start in range(0, len(values), 200):
+            listed = ", ".join(soql_string(v) for v in values[start:start + 200])
+            answer = await self.connector.api.call(_query_all(
+                f"SELECT Id, {self.external_id} FROM {self.name} "
+                f"WHERE {self.external_id} IN ({listed})"))
+            found |= {str(r[self.external_id]).lower(): str(r["Id"])
+                      for r in (answer or {}).get("records") or []}
+        done: dict[str, WriteResult] = {}
+        ids = list(found.values())
+        for start in range(0, len(ids), 200):
+            chunk = ids[start:start + 200]
+            answer = await self.connector.api.call(_delete(chunk))
+            for entry in answer if isinstance(answer, list) else []:
+                done[str(entry.get("id"))] = result_of(entry)
+        gone = WriteResult.ok()  # not in Salesforce: nothing left to delete
+        return [done.get(found.get(v.lower(), ""), gone) for v in values]
 
     async def _upsert(self, records: Sequence[Record], chunk: list[int]) -> list[Any]:
         """One Collections call for up to 200 records; Salesforce's answer, one per record."""

@@ -20,7 +20,7 @@ from hub.testing.sandbox import Daily
 from .errors import SalesforceError
 from .routing import json_response, read_json, sandbox_state, sobject_of, version_of
 from .rules import DAILY
-from .schema import SObject
+from .schema import OBJECTS, SObject
 from .state import SandboxState
 from .values import FieldError
 
@@ -102,7 +102,32 @@ def _upsert_all(state: SandboxState, sobject: SObject, field: str, records: list
     return results
 
 
+async def delete_collection(request: Request) -> Response:
+    """`DELETE …/composite/sobjects?ids=a,b&allOrNone=false`: one result per id, in order."""
+    version_of(request)
+    state = sandbox_state(request)
+    ids = [i for i in request.query_params.get("ids", "").split(",") if i]
+    if not 1 <= len(ids) <= state.config.collection_max_records:
+        raise SalesforceError(400, "EXCEEDED_ID_LIMIT", "give 1 to 200 ids")
+    results = []
+    with state.records.lock:
+        for record_id in ids:
+            sobject = next((o for o in OBJECTS.values() if record_id.startswith(o.key_prefix)),
+                           None)
+            found = state.records.get(sobject, record_id) if sobject else None
+            if sobject is None or found is None or found["IsDeleted"]:
+                results.append({"id": record_id, "success": False, "errors": [{
+                    "statusCode": "ENTITY_IS_DELETED" if found else "INVALID_CROSS_REFERENCE_KEY",
+                    "message": "entity is deleted" if found else "invalid cross reference id",
+                    "fields": []}]})
+                continue
+            state.records.delete(sobject, record_id)
+            results.append({"id": record_id, "success": True, "errors": []})
+    return json_response(results)
+
+
 routes = [
+    Route("/services/data/v{version}/composite/sobjects", delete_collection, methods=["DELETE"]),
     Route("/services/data/v{version}/sobjects/{sobject}/describe", describe, methods=["GET"]),
     Route("/services/data/v{version}/sobjects/{sobject}/describe/", describe, methods=["GET"]),
     Route("/services/data/v{version}/limits", limits, methods=["GET"]),

@@ -77,6 +77,10 @@ def check_endpoint(seen: Seen) -> Iterator[str]:
         if major < 46:
             yield "sObject Collections upsert needs API version 46.0 or later"
         yield from _check_collection(seen, upsert["sobject"])
+    elif rest.rstrip("/") == "composite/sobjects":
+        ids = parse_qs(seen.query).get("ids", [""])[0].split(",")
+        if seen.method != "DELETE" or seen.body or not 1 <= len([i for i in ids if i]) <= 200:
+            yield "a Collections delete is DELETE …/composite/sobjects?ids=… (1 to 200 ids)"
     elif _QUERY.match(rest):
         if seen.method != "GET" or "q" not in parse_qs(seen.query):
             yield "a SOQL query is GET …/query?q=SELECT…"
