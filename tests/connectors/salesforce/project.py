@@ -114,21 +114,26 @@ class SalesforceProject:
         return store
 
     def run(self, pipeline: str = "to_salesforce") -> RunResult:
-        """Run one pipeline through the sync engine, as `hub sync` does."""
-        loaded = load_config(self.config)
-        store = self.store()
-        plan = build_plan(loaded, pipeline)
+        return run_pipeline(self.config, pipeline)
 
-        async def go() -> RunResult:
-            try:
-                return await SyncEngine(store, retry=QUICK).run(plan)
-            finally:
-                await plan.aclose()
 
+def run_pipeline(config: Path, pipeline: str) -> RunResult:
+    """Run one pipeline through the sync engine, as `hub sync` does."""
+    loaded = load_config(config)
+    store = StateStore(loaded.store_url)
+    store.ensure_schema()
+    plan = build_plan(loaded, pipeline)
+
+    async def go() -> RunResult:
         try:
-            return asyncio.run(go())
+            return await SyncEngine(store, retry=QUICK).run(plan)
         finally:
-            store.close()
+            await plan.aclose()
+
+    try:
+        return asyncio.run(go())
+    finally:
+        store.close()
 
 
 def org_leads(org: SandboxServer) -> dict[str, dict[str, Any]]:

@@ -4,42 +4,20 @@ their external ids."""
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 import sqlalchemy as sa
 import yaml
 
 from connectors.salesforce.sandbox import SandboxServer
-from hub.config import load_config
-from hub.engine import RunResult, SyncEngine, build_plan
-from hub.store import StateStore
 from tests.connectors.salesforce.conftest import settings
-from tests.connectors.salesforce.project import MAPPINGS, QUICK
+from tests.connectors.salesforce.project import MAPPINGS, run_pipeline
 
 audience = sa.Table(
     "audience", sa.MetaData(),
     sa.Column("campaign_id", sa.String(20), primary_key=True),
     sa.Column("lead_id", sa.String(20), primary_key=True),
 )
-
-
-def run(root: Path) -> RunResult:
-    loaded = load_config(root / "hub.yaml")
-    store = StateStore(loaded.store_url)
-    store.ensure_schema()
-    plan = build_plan(loaded, "members")
-
-    async def go() -> RunResult:
-        try:
-            return await SyncEngine(store, retry=QUICK).run(plan)
-        finally:
-            await plan.aclose()
-
-    try:
-        return asyncio.run(go())
-    finally:
-        store.close()
 
 
 def members(org: SandboxServer) -> set[str]:
@@ -71,7 +49,7 @@ def test_the_audience_becomes_campaign_members_by_difference(
         }},
     }))
 
-    first = run(tmp_path)
+    first = run_pipeline(tmp_path / "hub.yaml", "members")
     assert first.counts["written"] == 4
     assert members(org) == {f"spring:l{i}" for i in range(4)}
     with source.begin() as conn:  # l0 and l1 leave the audience, l4 and l5 join it
@@ -81,7 +59,7 @@ def test_the_audience_becomes_campaign_members_by_difference(
     source.dispose()
     writes_before = org.state.calls("PATCH")
 
-    second = run(tmp_path)
+    second = run_pipeline(tmp_path / "hub.yaml", "members")
 
     assert second.status == "succeeded", second.error
     assert (second.counts["written"], second.deleted) == (2, 2)
