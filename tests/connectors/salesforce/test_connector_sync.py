@@ -81,16 +81,16 @@ def test_invalid_leads_are_dead_lettered_with_salesforces_message(
 
 def test_a_session_expiring_mid_run_is_renewed_and_loses_nothing(
         tmp_path: Path, start_salesforce_sandbox: StartOrg) -> None:
-    expected = clean_run(tmp_path, start_salesforce_sandbox, 1000)
-    org = start_salesforce_sandbox(session_call_limit=2)  # each session serves 2 calls
+    expected = clean_run(tmp_path, start_salesforce_sandbox, 600)
+    org = start_salesforce_sandbox(session_call_limit=1)  # each session serves one call
     hub = SalesforceProject(tmp_path, org, {"concurrency": 1})
-    hub.add_leads(captured(i) for i in range(1000))
+    hub.add_leads(captured(i) for i in range(600))
     hub.write_config()
 
     result = hub.run()
 
     assert result.status == "succeeded", result.error
-    assert result.counts["written"] == 1000
+    assert result.counts["written"] == 600
     assert org.state.sessions.issued == 3  # renewed twice mid-run
     assert org.state.log.statuses()[401] == 2
     assert org_leads(org) == expected
@@ -98,10 +98,10 @@ def test_a_session_expiring_mid_run_is_renewed_and_loses_nothing(
 
 def test_the_api_reserve_stops_the_run_and_the_rerun_ends_like_a_clean_one(
         tmp_path: Path, start_salesforce_sandbox: StartOrg) -> None:
-    expected = clean_run(tmp_path, start_salesforce_sandbox, 1600)
+    expected = clean_run(tmp_path, start_salesforce_sandbox, 1200)
     org = start_salesforce_sandbox(daily_limit=10)
     hub = SalesforceProject(tmp_path, org, {"api_reserve": 0.5})  # stop once 5 are used
-    hub.add_leads(captured(i) for i in range(1600))
+    hub.add_leads(captured(i) for i in range(1200))
     hub.write_config(page_size=400)
 
     stopped = hub.run()
@@ -110,7 +110,7 @@ def test_the_api_reserve_stops_the_run_and_the_rerun_ends_like_a_clean_one(
     assert "leaves the last 5 (50%, `api_reserve`)" in (stopped.error or "")
     assert stopped.resume_at is not None
     assert stopped.resume_at > datetime.now(UTC)
-    assert 0 < stopped.counts["written"] < 1600
+    assert 0 < stopped.counts["written"] < 1200
     assert org.state.calls("/services/data/") <= 5  # never a call into the reserve
     assert stopped.counts["failed"] == 0
     assert org.state.log.statuses().get(403, 0) == 0  # stopped before Salesforce refused
@@ -124,10 +124,10 @@ def test_the_api_reserve_stops_the_run_and_the_rerun_ends_like_a_clean_one(
 
 def test_request_limit_exceeded_stops_the_run_without_retrying(
         tmp_path: Path, start_salesforce_sandbox: StartOrg) -> None:
-    expected = clean_run(tmp_path, start_salesforce_sandbox, 1000)
+    expected = clean_run(tmp_path, start_salesforce_sandbox, 600)
     org = start_salesforce_sandbox()
     hub = SalesforceProject(tmp_path, org)
-    hub.add_leads(captured(i) for i in range(1000))
+    hub.add_leads(captured(i) for i in range(600))
     hub.write_config(page_size=400)
     org.state.faults.force_refusal(1)  # the org's other integrations spent the allocation
 
