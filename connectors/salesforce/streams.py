@@ -12,8 +12,10 @@ Opportunity reads closed-won deals with an amount, for attribution.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from typing import TYPE_CHECKING, Any
+
+from simple_salesforce.api import Salesforce
 
 from connectors.salesforce.settings import StreamOptions
 from connectors.salesforce.values import soql_instant, soql_string
@@ -41,6 +43,11 @@ DEFAULT_FIELDS: dict[str, list[str]] = {
 }
 #: conditions a stream always adds: closed-won deals with an amount, for attribution
 BASE_WHERE = {"Opportunity": "IsWon = true AND Amount != null"}
+
+
+def _more(url: str, headers: dict[str, str]) -> Callable[[Salesforce], Any]:
+    """The page at `nextRecordsUrl` (a path, which the SDK puts on the instance)."""
+    return lambda sf: sf.query_more(url, identifier_is_url=True, headers=headers)
 
 
 class SoqlStream(Stream):
@@ -72,8 +79,7 @@ class SoqlStream(Stream):
             last_id = soql_string(str((after.get("key") or [""])[0]))
             conditions.append(f"({CURSOR} > {instant} OR ({CURSOR} = {instant} AND "
                               f"Id > {last_id}))")
-        where = " WHERE " + " AND ".join(f"({c})" if " OR " in c and not c.startswith("(")
-                                         else c for c in conditions) if conditions else ""
+        where = " WHERE " + " AND ".join(f"({c})" for c in conditions) if conditions else ""
         return (f"SELECT {', '.join(self.fields)} FROM {self.name}{where} "
                 f"ORDER BY {CURSOR}, Id")
 
@@ -91,10 +97,9 @@ class SoqlStream(Stream):
             next_url = page.get("nextRecordsUrl")
             if page.get("done", True) or not next_url:
                 return
-            page = await self._query(lambda sf, url=next_url: sf.query_more(
-                url, identifier_is_url=True, headers=headers))
+            page = await self._query(_more(str(next_url), headers))
 
-    async def _query(self, fn: Any) -> dict[str, Any]:
+    async def _query(self, fn: Callable[[Salesforce], Any]) -> dict[str, Any]:
         self.queries += 1
         try:
             found = await self.connector.api.call(fn)
