@@ -6,6 +6,11 @@ has processed it; then its successful, failed and unprocessed records (three CSV
 back to the batch by external id, one WriteResult per record. A job that Salesforce fails or
 aborts leaves its records to be retried. A handful of calls carry any number of records, where
 Collections would spend one per 200.
+
+A run killed mid-job leaves the job in Salesforce; the engine resends the batch on the rerun.
+Before uploading, the org's recent jobs are listed: one that holds this very batch (its
+results carry the uploaded rows) is finished or read instead, so a batch is never uploaded
+twice.
 """
 
 from __future__ import annotations
@@ -13,7 +18,8 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import requests
@@ -31,6 +37,10 @@ __all__ = ["BulkUpsert", "to_csv"]
 
 NULL = "#N/A"  # Bulk API's way to set a field to null; an empty cell leaves it as it is
 FIRST_POLL_S, MAX_POLL_S = 0.5, 30.0  # Salesforce takes seconds to minutes per job
+# a crashed run's job is looked for among those created this recently
+RECOVERY_WINDOW = timedelta(hours=6)
+
+Results = dict[str, list[dict[str, str]]]  # result kind → its CSV rows
 
 
 def to_csv(records: Sequence[Record]) -> str:
@@ -74,14 +84,19 @@ class BulkUpsert:
         self.sobject = sobject
         self.external_id = external_id
         self.polls = 0
+        self.recovered: str | None = None  # the id of a crashed run's job this write finished
 
     async def write(self, records: Sequence[Record]) -> list[WriteResult]:
+        data = to_csv(records)
+        recovered = await self._recover(data)
+        if recovered is not None:
+            return self._outcomes(recovered, records)
         body = {"object": self.sobject, "operation": "upsert", "contentType": "CSV",
                 "externalIdFieldName": self.external_id, "lineEnding": "LF"}
         job = await self.api.call(lambda sf: _json(sf, "jobs/ingest", "POST", body))
         path = f"jobs/ingest/{job['id']}"
-        data = to_csv(records).encode("utf-8")
-        await self.api.call(lambda sf: _send(sf, "PUT", f"{path}/batches", data=data,
+        await self.api.call(lambda sf: _send(sf, "PUT", f"{path}/batches",
+                                             data=data.encode("utf-8"),
                                              headers={"Content-Type": "text/csv"}))
         await self.api.call(lambda sf: _json(sf, path, "PATCH", {"state": "UploadComplete"}))
         info = await self._until_processed(path)
@@ -89,7 +104,34 @@ class BulkUpsert:
             said = info.get("errorMessage") or info.get("state")
             return [WriteResult.failed(f"Salesforce's Bulk job {job['id']} ended {said}",
                                        retryable=True)] * len(records)
-        return await self._results(path, records)
+        return self._outcomes(await self._results(path), records)
+
+    async def _recover(self, data: str) -> Results | None:
+        """The results of a job a crashed run left with this very CSV, finished if need be:
+        an Open one is closed (it holds this upload, or one the engine resends anyway), one
+        in progress is waited for, and a recent complete one whose results were never read
+        is read. None when no job holds this batch: it is uploaded then, once."""
+        listing = await self.api.call(lambda sf: _json(sf, "jobs/ingest"))
+        since = datetime.now(UTC) - RECOVERY_WINDOW
+        size = len(data.splitlines()) - 1
+        for job in sorted(listing.get("records") or [], key=lambda j: str(j.get("createdDate")),
+                          reverse=True):
+            if (job.get("object"), job.get("operation"), job.get("externalIdFieldName")) != (
+                    self.sobject, "upsert", self.external_id) or _created(job) < since:
+                continue
+            path, state = f"jobs/ingest/{job['id']}", job.get("state")
+            if state == "Open":
+                await self.api.call(_closer(path))
+            if state in ("Open", "UploadComplete", "InProgress"):
+                state = (await self._until_processed(path)).get("state")
+            elif job.get("numberRecordsProcessed") != size:
+                continue  # a finished job of another batch
+            if state == "JobComplete":
+                found = await self._results(path)
+                if _same_rows(found, data):
+                    self.recovered = str(job["id"])
+                    return found
+        return None
 
     async def _until_processed(self, path: str) -> dict[str, Any]:
         wait = FIRST_POLL_S
@@ -101,17 +143,48 @@ class BulkUpsert:
                 return info
             wait = min(MAX_POLL_S, wait * 2)
 
-    async def _results(self, path: str, records: Sequence[Record]) -> list[WriteResult]:
+    async def _results(self, path: str) -> Results:
+        found: Results = {}
+        for kind in ("successfulResults", "failedResults", "unprocessedrecords"):
+            text = (await self.api.call(_getter(f"{path}/{kind}"))).text
+            found[kind] = list(csv.DictReader(io.StringIO(text)))
+        return found
+
+    def _outcomes(self, found: Results, records: Sequence[Record]) -> list[WriteResult]:
         where = {str(r.get(self.external_id, "")).lower(): i for i, r in enumerate(records)}
         results: list[WriteResult] = [WriteResult.failed(
             "Salesforce's Bulk job did not report on this record", retryable=True)] * len(records)
-        for kind in ("successfulResults", "failedResults", "unprocessedrecords"):
-            text = (await self.api.call(_getter(f"{path}/{kind}"))).text
-            for row in csv.DictReader(io.StringIO(text)):
+        for kind, rows in found.items():
+            for row in rows:
                 index = where.get(str(row.get(self.external_id, "")).lower())
                 if index is not None:
                     results[index] = _result(kind, row)
         return results
+
+
+def _created(job: Mapping[str, Any]) -> datetime:
+    text = str(job.get("createdDate") or "")
+    text = text.replace("Z", "+00:00").replace("+0000", "+00:00")
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return datetime.min.replace(tzinfo=UTC)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _same_rows(found: Results, data: str) -> bool:
+    """Whether a job's results hold exactly the rows of this CSV (the uploaded columns come
+    back beside Salesforce's own `sf__` ones)."""
+    header, *rows = list(csv.reader(io.StringIO(data)))
+    returned = [row for kind_rows in found.values() for row in kind_rows]
+    if any(not set(header) <= row.keys() for row in returned):
+        return False
+    seen = [tuple(str(row[column]) for column in header) for row in returned]
+    return sorted(map(tuple, rows)) == sorted(seen)
+
+
+def _closer(path: str) -> Callable[[Salesforce], dict[str, Any]]:
+    return lambda sf: _json(sf, path, "PATCH", {"state": "UploadComplete"})
 
 
 def _getter(path: str) -> Callable[[Salesforce], requests.Response]:

@@ -3,10 +3,20 @@ three result files), one outcome per record, Salesforce's refusals dead-lettered
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+import pytest
+from simple_salesforce.api import Salesforce
+
+from connectors.salesforce.bulk import BulkUpsert, to_csv
+from connectors.salesforce.connector import SalesforceConnector
 from connectors.salesforce.sandbox import SandboxServer
+from connectors.salesforce.settings import SalesforceSettings
+from hub.connector import Outcome, WriteResult
+from tests.connectors.salesforce.conftest import sdk, settings
 from tests.connectors.salesforce.project import FLAWS, SalesforceProject, captured, org_leads
 
 StartOrg = Callable[..., SandboxServer]
@@ -72,3 +82,51 @@ def test_a_bulk_write_updates_what_collections_created(
     after = org_leads(salesforce_sandbox)
     assert set(after) == set(before)  # updated by external id, nothing created twice
     assert {v["Company"] for v in after.values()} == {"Renamed"}
+
+
+STAGES = ("created", "uploaded", "closed", "processed")
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_a_job_a_killed_run_left_is_finished_on_the_rerun_never_uploaded_twice(
+        salesforce_sandbox: SandboxServer, stage: str) -> None:
+    org = salesforce_sandbox
+    records = [{"Marketing_Platform_ID__c": f"k{i}", "LastName": f"L{i}", "Company": "Acme"}
+               for i in range(300)]
+    records[7]["Company"] = None  # one Salesforce refuses, whichever run sends it
+    leave_job_at(sdk(org), to_csv(records), stage)  # what the killed run got done
+    if stage == "processed":
+        [job] = org.state.bulk.all()
+        assert job.done.wait(60)  # Salesforce finished the job; nobody read its results
+
+    async def rerun() -> tuple[list[WriteResult], str | None]:
+        sf = SalesforceConnector(SalesforceSettings.model_validate(settings(org)))
+        try:
+            bulk = BulkUpsert(sf.api, "Lead", "Marketing_Platform_ID__c")
+            return await bulk.write(records), bulk.recovered
+        finally:
+            await sf.aclose()
+
+    results, recovered = asyncio.run(rerun())
+
+    uploads = org.state.log.routes()["PUT /services/data/v{version}/jobs/ingest/{job}/batches"]
+    assert uploads == 1  # by the killed run, or by the rerun when the killed run had not
+    assert (recovered is None) == (stage == "created")  # an empty job has nothing to reuse
+    assert [r.outcome for r in results].count(Outcome.WRITTEN) == 299
+    assert "REQUIRED_FIELD_MISSING" in (results[7].error or "")
+    assert len(org_leads(org)) == 299  # each once
+
+
+def leave_job_at(sf: Salesforce, data: str, stage: str) -> None:
+    """Drive a Bulk upsert job with simple-salesforce up to `stage`, as a run killed there."""
+    job: Any = sf.restful("jobs/ingest", method="POST", json={
+        "object": "Lead", "operation": "upsert", "contentType": "CSV", "lineEnding": "LF",
+        "externalIdFieldName": "Marketing_Platform_ID__c"})
+    path = f"jobs/ingest/{job['id']}"
+    if STAGES.index(stage) >= 1:
+        answer = sf.session.put(sf.base_url + f"{path}/batches", data=data.encode(),
+                                headers={**sf.headers, "Content-Type": "text/csv"})
+        assert answer.status_code == 201
+    if STAGES.index(stage) >= 2:
+        sf.restful(path, method="PATCH", json={"state": "UploadComplete"})
+
