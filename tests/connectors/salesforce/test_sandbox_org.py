@@ -198,3 +198,16 @@ def test_hub_sandbox_finds_the_salesforce_sandbox() -> None:
     from hub.cli.sandbox import sandboxes
 
     assert sandboxes()["salesforce"] == "connectors.salesforce.sandbox"
+
+
+def test_simple_salesforces_own_bulk2_upsert_runs_unchanged(
+        sf: Salesforce, salesforce_sandbox: SandboxServer) -> None:
+    records = [{"Marketing_Platform_ID__c": f"b{i}", "LastName": f"L{i}", "Company": "Acme"}
+               for i in range(50)]
+    records.append({"Marketing_Platform_ID__c": "bad", "LastName": "L"})  # no Company
+
+    done = cast(Any, sf).bulk2.Lead.upsert(records=records,
+                                           external_id_field="Marketing_Platform_ID__c", wait=0)
+
+    assert [(d["numberRecordsProcessed"], d["numberRecordsFailed"]) for d in done] == [(51, 1)]
+    assert len(salesforce_sandbox.state.all("Lead")) == 50
