@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from simple_salesforce.api import Salesforce
 
+from connectors.salesforce import bulk as bulk_module
 from connectors.salesforce.bulk import BulkUpsert, to_csv
 from connectors.salesforce.connector import SalesforceConnector
 from connectors.salesforce.sandbox import SandboxServer
@@ -20,6 +21,12 @@ from tests.connectors.salesforce.conftest import sdk, settings
 from tests.connectors.salesforce.project import FLAWS, SalesforceProject, captured, org_leads
 
 StartOrg = Callable[..., SandboxServer]
+
+
+@pytest.fixture(autouse=True)
+def quick_polls(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The sandbox finishes a job in moments: poll from 0.2 s, not Salesforce's half second."""
+    monkeypatch.setattr(bulk_module, "FIRST_POLL_S", 0.2)
 
 
 def test_a_large_write_goes_as_one_bulk_job_in_a_handful_of_calls(
