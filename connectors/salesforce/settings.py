@@ -63,7 +63,8 @@ class SalesforceSettings(ConnectorSettings):
 
     @model_validator(mode="after")
     def _one_flow(self) -> SalesforceSettings:
-        self.flow  # noqa: B018  (raises when no flow fits)
+        if self.flow == "access_token" and self.instance_url is None:
+            raise ValueError("an `access_token` needs the org's `instance_url`")
         return self
 
     @property

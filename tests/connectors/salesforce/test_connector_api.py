@@ -65,6 +65,8 @@ def test_check_says_when_the_login_server_cannot_be_reached() -> None:
 def test_settings_refuse_credentials_that_make_no_flow() -> None:
     with pytest.raises(ValueError, match="give one way to sign in"):
         SalesforceSettings.model_validate({"client_id": "only-this"})
+    with pytest.raises(ValueError, match="an `access_token` needs the org's `instance_url`"):
+        SalesforceSettings.model_validate({"access_token": "00D!session"})
 
 
 @pytest.mark.parametrize("name", sorted(p.stem for p in MAPPINGS.glob("*.yaml")))
