@@ -138,7 +138,7 @@ WITHOUT_HUBSPOT_SDK = ("import sys; sys.modules['hubspot'] = None; "
 
 def hub_without_sdk(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-c", WITHOUT_HUBSPOT_SDK, *args], cwd=cwd,
-                          env={**os.environ, "COLUMNS": "250"}, capture_output=True, text=True,
+                          env={**os.environ, "COLUMNS": "400"}, capture_output=True, text=True,
                           timeout=60, check=False)
 
 
