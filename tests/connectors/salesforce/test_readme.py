@@ -21,7 +21,8 @@ ROOT = Path(__file__).resolve().parents[3]
 def section() -> str:
     text = (ROOT / "README.md").read_text()
     start = text.index("### The `salesforce` connector\n")
-    return text[start:text.index("\n## ", start)]
+    ends = [text.find(heading, start + 1) for heading in ("\n## ", "\n### ")]
+    return text[start:min(end for end in ends if end != -1)]
 
 
 def example() -> dict[str, Any]:
