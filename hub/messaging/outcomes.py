@@ -6,7 +6,6 @@ the dead letters of rejected messages, the suppressions a provider asked for.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -72,21 +71,25 @@ class Recorder:
                             provider_message_id=provider_message_id, attempt=False)
             self._intent(tx.conn, row, "sent", now)
 
-    def rebatch_retries(self, reserver: Reserver, provider: str, attempts: int,
-                        now: datetime) -> tuple[list[dict[str, Any]], dict[str, int], int]:
+    def rebatch_retries(self, reserver: Reserver, provider: str, attempts: int, now: datetime,
+                        batch_id: str) -> tuple[list[dict[str, Any]], dict[str, int], int]:
         """Messages the provider asked to retry, in a new batch: (their rows, refusals by
         reason, how many gave up). Consent and suppressions are checked again (the caps
         slot was taken when they were first reserved); out of attempts, they fail."""
         ledger = t.send_ledger.c
-        batch_id, failed = uuid.uuid4().hex, 0
+        failed = 0
         rows: list[dict[str, Any]] = []
         refused: dict[str, int] = {}
         with self.store.transaction() as tx:
-            waiting = tx.conn.execute(sa.select(t.send_ledger).where(
+            waiting = tx.conn.execute(sa.select(t.send_ledger.c.idempotency_key,
+                                                ledger.contact_id).where(
                 ledger.tenant == self.tenant, ledger.provider == provider,
                 ledger.status == "retry").order_by(ledger.contact_id, ledger.idempotency_key))
-            for row in [r._asdict() for r in waiting]:
-                contact = lock_contact(tx.conn, self.tenant, row["contact_id"])
+            for key, contact_id in waiting.all():
+                contact = lock_contact(tx.conn, self.tenant, contact_id)
+                row = tx.sends.ledger_entry(key)  # read again under the lock: another
+                if row is None or row["status"] != "retry":  # worker may have taken it
+                    continue
                 intent = _intent_row(tx.conn, self.tenant, row["message_id"])
                 verdict = reserver.gate.reachable(tx.conn, intent, contact)
                 if row["attempts"] >= attempts or not verdict.allowed:

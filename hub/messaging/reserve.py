@@ -58,8 +58,8 @@ class Reserver:
         return [dict(row._mapping) for row in rows]
 
     def reserve(self, conn: sa.Connection, intents: Sequence[dict[str, Any]],
-                now: datetime) -> Reservation:
-        out = Reservation(uuid.uuid4().hex)
+                now: datetime, batch_id: str | None = None) -> Reservation:
+        out = Reservation(batch_id or uuid.uuid4().hex)
         contacts = {cid: lock_contact(conn, self.tenant, cid)
                     for cid in sorted({i["contact_id"] for i in intents})}
         for intent in intents:

@@ -15,6 +15,7 @@ channel; RETRY → `retry`, sent again in a later batch until the policy's attem
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -24,6 +25,7 @@ from hub.connector.messaging import MessageSender, OutboundMessage, SendResult
 from hub.engine import failpoints
 from hub.errors import QuotaExhaustedError
 from hub.http.retry import DEFAULT_RETRY, RetryPolicy, retry_call
+from hub.messaging.claims import BatchClaims
 from hub.messaging.outcomes import Recorder
 from hub.messaging.reserve import Reserver
 from hub.model.people import Channel
@@ -65,6 +67,7 @@ class SendWorker:
         self.clock, self.retry = clock, retry
         self.tenant, self.provider = reserver.tenant, reserver.provider
         self.recorder = Recorder(store, self.tenant, sender.channel)
+        self.claims = BatchClaims(store.engine)
 
     async def run(self, budget: int | None = None) -> SendReport:
         """Send what is due, at most `budget` new messages (None: all)."""
@@ -79,39 +82,45 @@ class SendWorker:
 
     async def _recover(self, report: SendReport) -> None:
         for batch_id in self.recorder.unresolved_batches(self.provider):
-            rows = self.recorder.batch(batch_id)
-            report.recovered += len(rows)
-            await self._deliver(rows, report, attempted=True)
+            with self.claims.hold(batch_id, wait=False) as mine:
+                if not mine:
+                    continue  # in flight: its worker is alive and sending it
+                rows = self.recorder.batch(batch_id)  # read again under the lock
+                report.recovered += len(rows)
+                await self._deliver(rows, report, attempted=True)
 
     async def _send_new(self, report: SendReport, budget: int | None) -> None:
         channel = Channel(self.sender.channel)
         left = budget
         while left is None or left > 0:
             size = self.sender.batch_size if left is None else min(self.sender.batch_size, left)
-            now = self.clock()
-            with self.store.transaction() as tx:
-                intents = self.reserver.candidates(tx.conn, channel, now, size)
-                if not intents:
-                    return
-                reservation = self.reserver.reserve(tx.conn, intents, now)
-            failpoints.reach("after_reserve")
-            report.refuse(reservation.refused)
-            report.deferred += reservation.deferred
-            if left is not None:
-                left -= len(reservation.rows)
-            if reservation.rows:
-                await self._deliver(reservation.rows, report, attempted=False)
+            now, batch_id = self.clock(), uuid.uuid4().hex
+            with self.claims.hold(batch_id):
+                with self.store.transaction() as tx:
+                    intents = self.reserver.candidates(tx.conn, channel, now, size)
+                    if not intents:
+                        return
+                    reservation = self.reserver.reserve(tx.conn, intents, now, batch_id)
+                failpoints.reach("after_reserve")
+                report.refuse(reservation.refused)
+                report.deferred += reservation.deferred
+                if left is not None:
+                    left -= len(reservation.rows)
+                if reservation.rows:
+                    await self._deliver(reservation.rows, report, attempted=False)
 
     async def _retry(self, report: SendReport) -> None:
         for _ in range(self.retry.attempts):
-            rows, refused, failed = self.recorder.rebatch_retries(
-                self.reserver, self.provider, self.retry.attempts, self.clock())
-            report.refuse(refused)
-            report.failed += failed
-            if not rows:
-                return
-            report.retried += len(rows)
-            await self._deliver(rows, report, attempted=False)
+            batch_id = uuid.uuid4().hex
+            with self.claims.hold(batch_id):
+                rows, refused, failed = self.recorder.rebatch_retries(
+                    self.reserver, self.provider, self.retry.attempts, self.clock(), batch_id)
+                report.refuse(refused)
+                report.failed += failed
+                if not rows:
+                    return
+                report.retried += len(rows)
+                await self._deliver(rows, report, attempted=False)
 
     async def _deliver(self, rows: list[dict[str, Any]], report: SendReport, *,
                        attempted: bool) -> None:
