@@ -58,7 +58,7 @@ def test_a_template_that_cannot_parse_names_its_file(
         messaging.preview("broken", "c1")
     with pytest.raises(ConfigError, match="needs a text part"):
         messaging.preview("partless", "c1")
-    with pytest.raises(ConfigError, match="no template 'nope'.*hello"):
+    with pytest.raises(ConfigError, match=r"no template 'nope'.*hello"):
         messaging.preview("nope", "c1")
 
 
