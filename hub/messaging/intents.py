@@ -48,10 +48,11 @@ class Intent:
     not_before: datetime | None = None
     expires_at: datetime | None = None
     key: str | None = None  # default: intent_key(tenant, source, contact_id, bucket)
+    id: str | None = None  # default: derived from the key
 
     def row(self, tenant: str, now: datetime) -> dict[str, Any]:
         key = self.key or intent_key(tenant, self.source, self.contact_id, self.bucket)
-        return {"tenant": tenant, "id": message_id(key), "idempotency_key": key,
+        return {"tenant": tenant, "id": self.id or message_id(key), "idempotency_key": key,
                 "channel": self.channel, "contact_id": self.contact_id,
                 "campaign_id": self.source, "variant": self.variant, "kind": self.kind,
                 "template": self.template, "subject": self.subject,
@@ -68,7 +69,7 @@ def from_message(message: Message, *, kind: str, priority: float = 0.0,
                   source=message.campaign_id or kind, template=message.template or kind,
                   bucket="", kind=kind, subject=message.subject, variant=message.variant,
                   variables=message.variables, priority=priority, offer_group=offer_group,
-                  expires_at=expires_at, key=message.idempotency_key)
+                  expires_at=expires_at, key=message.idempotency_key, id=message.id)
 
 
 def enqueue(conn: sa.Connection, tenant: str, intents: Iterable[Intent], now: datetime) -> int:
