@@ -43,20 +43,24 @@ class SendFunnel:
 
 def send_funnel(conn: sa.Connection, tenant: str, campaign_id: str) -> SendFunnel:
     m, e, r = t.messages.c, t.engagement_events.c, t.message_refusals.c
-    statuses: dict[str, int] = dict(conn.execute(
+    statuses = _counts(conn.execute(
         sa.select(m.status, sa.func.count()).where(m.tenant == tenant,
                                                    m.campaign_id == campaign_id)
-        .group_by(m.status)).tuples().all())
-    engaged: dict[str, int] = dict(conn.execute(
+        .group_by(m.status)))
+    engaged = _counts(conn.execute(
         sa.select(e.type, sa.func.count(sa.distinct(e.message_id))).where(
             e.tenant == tenant, e.campaign_id == campaign_id,
-            e.type.in_([s.value for s in STAGES])).group_by(e.type)).tuples().all())
-    refused: dict[str, int] = dict(conn.execute(
+            e.type.in_([s.value for s in STAGES])).group_by(e.type)))
+    refused = _counts(conn.execute(
         sa.select(r.reason, sa.func.count()).where(r.tenant == tenant,
                                                    r.campaign_id == campaign_id)
-        .group_by(r.reason)).tuples().all())
+        .group_by(r.reason)))
     return SendFunnel(campaign_id, sum(statuses.values()),
                       statuses.get("queued", 0) + statuses.get("reserved", 0),
                       statuses.get("sent", 0), engaged.get("delivered", 0),
                       engaged.get("opened", 0), engaged.get("clicked", 0),
                       statuses.get("failed", 0), refused)
+
+
+def _counts(rows: sa.Result[Any]) -> dict[str, int]:
+    return {str(row[0]): int(row[1]) for row in rows}
