@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -62,5 +63,5 @@ def send_funnel(conn: sa.Connection, tenant: str, campaign_id: str) -> SendFunne
                       statuses.get("failed", 0), refused)
 
 
-def _counts(rows: sa.Result[Any]) -> dict[str, int]:
+def _counts(rows: Iterable[Sequence[Any]]) -> dict[str, int]:
     return {str(row[0]): int(row[1]) for row in rows}
