@@ -108,7 +108,10 @@ class Reserver:
     def _ledger_row(self, intent: dict[str, Any], contact: dict[str, Any], batch_id: str,
                     position: int, now: datetime) -> dict[str, Any]:
         channel = intent["channel"]
-        rendered = self.templates.get(intent["template"]).render(self.data(intent, contact))
+        template = self.templates.get(intent["template"])
+        rendered = template.render(self.data(intent, contact))
+        if channel == Channel.EMAIL and template.check_unsubscribe():
+            raise ConfigError(template.check_unsubscribe()[0].message)
         headers = (self.links.headers(Subscriber(self.tenant, contact["id"], channel))
                    if channel == Channel.EMAIL else {})
         tags = {k: v for k, v in (("campaign_id", intent["campaign_id"]),

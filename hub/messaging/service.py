@@ -19,6 +19,7 @@ from hub.messaging.reserve import Reserver, refuse
 from hub.messaging.templates import Rendered, Templates
 from hub.messaging.unsubscribe import UnsubscribeLinks
 from hub.messaging.worker import SendWorker
+from hub.model.people import Channel
 from hub.store import StateStore
 from hub.store import tables as t
 
@@ -66,8 +67,10 @@ class Messaging:
                 if contact is None:
                     continue  # the gate refuses it: nothing to render
                 checked += 1
-                found = self.templates.get(intent["template"]).check(
-                    reserver.data(intent, contact))
+                template = self.templates.get(intent["template"])
+                found = template.check(reserver.data(intent, contact))
+                if intent["channel"] == Channel.EMAIL:
+                    found += template.check_unsubscribe()
                 problems.update({str(p): p for p in found})
         if problems:
             what = f"campaign {campaign_id!r}" if campaign_id else "the queued messages"

@@ -28,6 +28,7 @@ from liquid.exceptions import LiquidError
 from hub.errors import ConfigError, Problem
 
 PARTS = ("subject", "preheader", "html", "text")
+UNSUBSCRIBE = "unsubscribe_url"
 REQUIRED = ("text",)
 _ENV = Environment(undefined=StrictUndefined)
 
@@ -67,6 +68,17 @@ class MessageTemplate:
                                             f"template {self.name!r} uses {missing!r}, which "
                                             f"the message's data does not have"))
         return problems
+
+    def uses(self, variable: str) -> bool:
+        return any(variable in t.analyze().globals for t in self.parts.values())
+
+    def check_unsubscribe(self) -> list[Problem]:
+        """A marketing email carries an unsubscribe link (CAN-SPAM, GDPR): its body must."""
+        if self.uses(UNSUBSCRIBE):
+            return []
+        return [Problem(str(self.files["text"]), None, None, UNSUBSCRIBE,
+                        f"template {self.name!r} is sent as a marketing email, which must carry "
+                        f"an unsubscribe link: use {{{{ {UNSUBSCRIBE} }}}} in its body")]
 
     def render(self, data: Mapping[str, Any]) -> Rendered:
         """Render every part; a variable missing at run time is a ConfigError too."""

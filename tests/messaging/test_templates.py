@@ -39,8 +39,10 @@ async def test_a_missing_variable_refuses_the_campaign_before_any_send(
         messaging.check("promo-launch")
     where = {(Path(p.file).relative_to(templates_dir).as_posix(), p.line, p.field)
              for p in refused.value.problems}
-    assert where == {("promo/text.liquid", 3, "contact"), ("promo/text.liquid", 2, "offer_code")}
+    assert where == {("promo/text.liquid", 3, "contact"), ("promo/text.liquid", 2, "offer_code"),
+                     ("promo/text.liquid", None, "unsubscribe_url")}
     assert "'contact.nickname'" in str(refused.value)
+    assert "must carry an unsubscribe link" in str(refused.value)
     assert messaging.refuse_queued("promo-launch", "template", str(refused.value)) == 2
     sender = RecordingSender()
     report = await messaging.worker(sender, "test", retry=NO_WAIT).run()
@@ -69,5 +71,19 @@ async def test_the_worker_refuses_what_cannot_render_instead_of_sending_it(
     messaging.enqueue([intent("c1", template="cart")])  # no products, no cart_value
     sender = RecordingSender()
     report = await messaging.worker(sender, "test", retry=NO_WAIT).run()
+    assert report.refused == {"template": 1}
+    assert sender.calls == []
+
+
+async def test_an_email_without_an_unsubscribe_link_is_never_sent(
+        store: StateStore, make_messaging: MakeMessaging, templates_dir: Path) -> None:
+    write_templates(templates_dir, {"bare": {"text.liquid": "Hi {{ contact.first_name }}"}})
+    add_contact(store, "c1")
+    messaging = make_messaging()
+    messaging.enqueue([intent("c1", template="bare")])
+    with pytest.raises(ConfigError, match="must carry an unsubscribe link"):
+        messaging.check()
+    sender = RecordingSender()
+    report = await messaging.worker(sender, "test", retry=NO_WAIT).run()  # unchecked: refused
     assert report.refused == {"template": 1}
     assert sender.calls == []
