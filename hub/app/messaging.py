@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -16,7 +17,7 @@ from hub.model.people import Channel
 
 if TYPE_CHECKING:
     from hub.app.core import Hub
-    from hub.messaging import MessagingSettings, SendFunnel, SendReport
+    from hub.messaging import Applied, MessagingSettings, SendFunnel, SendReport
     from hub.messaging.service import Messaging
     from hub.messaging.templates import Rendered
 
@@ -98,6 +99,16 @@ class MessagingApp:
                             budget: int | None = None) -> dict[str, SendReport]:
         self.queue_campaign(campaign_id, template=template)
         return await self.send(budget=budget)
+
+    def delivery_handler(self) -> Callable[[str, Any], Applied]:
+        """The webhook handler of every sender's delivery callbacks (`messaging.senders`),
+        for `hub.web.create_webhook_app`."""
+        from hub.messaging import Callbacks, delivery_handler
+
+        loaded = self.hub.config()
+        parsers = {name: loaded.connector(name).parse_callback
+                   for name in set(self.settings.senders.values())}
+        return delivery_handler(Callbacks(self.hub.store(), tenant=self.hub.tenant), parsers)
 
     def funnel(self, campaign_id: str) -> SendFunnel:
         from hub.messaging import send_funnel

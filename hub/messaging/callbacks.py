@@ -18,14 +18,15 @@ hub does not know is counted, not recorded (answered 2xx all the same, so it is 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
 
-from hub.connector.messaging import DeliveryEvent, OptOut
+from hub.connector.inbound import WebhookPayloadError
+from hub.connector.messaging import CallbackParser, DeliveryEvent, OptOut
 from hub.messaging.consent import contact_by_address, set_consent, suppress
 from hub.model.messaging import DELIVERY_PRECEDENCE, EngagementType
 from hub.model.people import Suppression
@@ -98,6 +99,22 @@ class Callbacks:
         if not opt.subscribed:
             record_unsubscribe(tx.conn, tenant, contact_id, opt.channel, opt.provider,
                                opt.event_id, opt.occurred_at)
+
+
+def delivery_handler(callbacks: Callbacks, parsers: Mapping[str, CallbackParser]
+                     ) -> Callable[[str, Any], Applied]:
+    """A webhook handler (hub.web's `create_webhook_app`) for channel providers' callbacks:
+    each connection's verified payload, through its connector's `parse_callback`, applied.
+    A failure raises out of the handler (a 5xx), so the provider delivers again; what was
+    applied before it is claimed and is not applied twice."""
+
+    def handle(connection: str, payload: Any) -> Applied:
+        parse = parsers.get(connection)
+        if parse is None:
+            raise WebhookPayloadError(f"no delivery callbacks for {connection!r}")
+        return callbacks.apply(parse(payload))
+
+    return handle
 
 
 def record_unsubscribe(conn: sa.Connection, tenant: str, contact_id: str, channel: str,

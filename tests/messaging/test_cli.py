@@ -10,10 +10,11 @@ from typing import Any, ClassVar
 import pytest
 import sqlalchemy as sa
 
+from hub.app import Hub
 from hub.cli.app import console, errors, main
 from hub.connector import CheckResult, Connector, ConnectorSettings
-from hub.connector.messaging import MessageSender
-from hub.model import Campaign, CampaignStatus, CampaignType
+from hub.connector.messaging import DeliveryEvent, MessageSender, OptOut
+from hub.model import Campaign, CampaignStatus, CampaignType, EngagementType
 from hub.plugin.host import default_host
 from hub.store import StateStore
 from hub.store import tables as t
@@ -45,6 +46,10 @@ class OutboxConnector(Connector[SenderSettings]):
 
     def sender(self) -> MessageSender:
         return RecordingSender(log=Path(self.settings.log))
+
+    def parse_callback(self, payload: Any) -> list[DeliveryEvent | OptOut]:
+        return [DeliveryEvent("outbox", e["id"], e["message"], EngagementType(e["type"]), NOW)
+                for e in payload["events"]]
 
     async def check(self) -> CheckResult:
         return CheckResult(ok=True, message="ok")
@@ -107,9 +112,18 @@ def test_campaign_send_ab_subjects_and_report(project: Path, store: StateStore,
     assert code == 0, err
     assert "0 new message(s) queued" in out
     assert len(RecordingSender(log=project / "provider.jsonl").deliveries) == 4
+    first, second = (d["id"] for d in provider.deliveries[:2])
+    with Hub(project / "hub.yaml") as hub:  # the providers' webhooks, once verified
+        handle = hub.messaging_app.delivery_handler()
+        applied = handle("outbox", {"events": [
+            {"id": "e1", "message": first, "type": "delivered"},
+            {"id": "e2", "message": second, "type": "delivered"},
+            {"id": "e3", "message": first, "type": "opened"},
+            {"id": "e3", "message": first, "type": "opened"}]})
+    assert (applied.recorded, applied.duplicates) == (3, 1)
     code, out, err = _run(capsys, "report", "campaign", "spring")
     assert code == 0, err
-    assert "funnel: sent 4 → delivered 0 → opened 0 → clicked 0 → converted 0" in out
+    assert "funnel: sent 4 → delivered 2 → opened 1 → clicked 0 → converted 0" in out
     assert "refused: no consent 1" in out
 
 
