@@ -110,8 +110,9 @@ class Reserver:
         channel = intent["channel"]
         template = self.templates.get(intent["template"])
         rendered = template.render(self.data(intent, contact))
-        if channel == Channel.EMAIL and template.check_unsubscribe():
-            raise ConfigError(template.check_unsubscribe()[0].message)
+        unlinked = template.check_unsubscribe() if channel == Channel.EMAIL else []
+        if unlinked:
+            raise ConfigError(unlinked[0].message)
         headers = (self.links.headers(Subscriber(self.tenant, contact["id"], channel))
                    if channel == Channel.EMAIL else {})
         tags = {k: v for k, v in (("campaign_id", intent["campaign_id"]),

@@ -48,33 +48,40 @@ class Rendered:
 
 
 @dataclass(frozen=True)
+class Use:
+    """One place a part reads a global variable: `segments` is its path (`contact.name`)."""
+
+    file: str
+    line: int
+    column: int
+    name: str
+    segments: tuple[Any, ...]
+
+
+@dataclass(frozen=True)
 class MessageTemplate:
     name: str
     files: Mapping[str, Path]
     parts: Mapping[str, BoundTemplate]
+    uses: tuple[Use, ...]  # analysed once, when loaded: a campaign checks thousands
 
     def check(self, data: Mapping[str, Any]) -> list[Problem]:
         """Every variable a part uses that `data` lacks, located (file, line, column)."""
         problems = []
-        for part, template in self.parts.items():
-            source = self.files[part].read_text(encoding="utf-8")
-            for name, uses in template.analyze().globals.items():
-                for use in uses:
-                    missing = _missing(data, use.segments)
-                    if missing is None:
-                        continue
-                    line, column = _position(source, use.span.index)
-                    problems.append(Problem(str(self.files[part]), line, column, name,
-                                            f"template {self.name!r} uses {missing!r}, which "
-                                            f"the message's data does not have"))
+        for use in self.uses:
+            missing = _missing(data, use.segments)
+            if missing is not None:
+                problems.append(Problem(use.file, use.line, use.column, use.name,
+                                        f"template {self.name!r} uses {missing!r}, which "
+                                        f"the message's data does not have"))
         return problems
 
-    def uses(self, variable: str) -> bool:
-        return any(variable in t.analyze().globals for t in self.parts.values())
+    def reads(self, variable: str) -> bool:
+        return any(use.name == variable for use in self.uses)
 
     def check_unsubscribe(self) -> list[Problem]:
         """A marketing email carries an unsubscribe link (CAN-SPAM, GDPR): its body must."""
-        if self.uses(UNSUBSCRIBE):
+        if self.reads(UNSUBSCRIBE):
             return []
         return [Problem(str(self.files["text"]), None, None, UNSUBSCRIBE,
                         f"template {self.name!r} is sent as a marketing email, which must carry "
@@ -126,16 +133,21 @@ class Templates:
         problems = [Problem(str(folder / f"{part}.liquid"), None, None, part,
                             f"template {name!r} needs a {part} part")
                     for part in REQUIRED if part not in files]
-        parts = {}
+        parts, uses = {}, []
         for part, path in files.items():
+            source = path.read_text(encoding="utf-8")
             try:
-                parts[part] = _ENV.from_string(path.read_text(encoding="utf-8"), name=str(path))
+                parts[part] = _ENV.from_string(source, name=str(path))
             except LiquidError as exc:
                 problems.append(Problem(str(path), getattr(exc, "line", None), None, part,
                                         str(exc).splitlines()[0]))
+                continue
+            for variable, found in parts[part].analyze().globals.items():
+                uses += [Use(str(path), *_position(source, use.span.index), variable,
+                             tuple(use.segments)) for use in found]
         if problems:
             raise ConfigError(f"template {name!r} is invalid", problems)
-        return MessageTemplate(name, files, parts)
+        return MessageTemplate(name, files, parts, tuple(uses))
 
 
 def _missing(data: Mapping[str, Any], segments: Sequence[Any]) -> str | None:
