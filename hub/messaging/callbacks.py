@@ -118,12 +118,19 @@ def delivery_handler(callbacks: Callbacks, parsers: Mapping[str, CallbackParser]
 
 
 def record_unsubscribe(conn: sa.Connection, tenant: str, contact_id: str, channel: str,
-                       provider: str, event_id: str, at: datetime) -> None:
-    """The engagement event of an unsubscribe (the KPIs' unsubscribe rate counts them)."""
+                       provider: str, event_id: str, at: datetime,
+                       message_id: str | None = None) -> None:
+    """The engagement event of an unsubscribe, credited to the message (its campaign and
+    variant) whose link it was: the KPIs' unsubscribe rate counts them."""
+    m = t.messages.c
+    sent = conn.execute(sa.select(m.campaign_id, m.variant).where(
+        m.tenant == tenant, m.id == message_id)).first() if message_id else None
     conn.execute(t.engagement_events.insert().values(
         tenant=tenant, id=str(uuid.uuid5(_NAMESPACE, f"{provider}:{event_id}")),
         type=EngagementType.UNSUBSCRIBED.value, channel=channel, contact_id=contact_id,
-        provider=provider, provider_event_id=event_id, occurred_at=at))
+        message_id=message_id if sent else None, campaign_id=sent.campaign_id if sent else None,
+        variant=sent.variant if sent else None, provider=provider, provider_event_id=event_id,
+        occurred_at=at))
 
 
 def delivery_status(conn: sa.Connection, tenant: str, message_id: str) -> EngagementType | None:

@@ -98,7 +98,7 @@ class Reserver:
 
     def data(self, intent: dict[str, Any], contact: dict[str, Any]) -> dict[str, Any]:
         """What the message's templates see."""
-        who = Subscriber(self.tenant, contact["id"], intent["channel"])
+        who = Subscriber(self.tenant, contact["id"], intent["channel"], intent["id"])
         person = {k: contact.get(k) for k in CONTACT_FIELDS}
         person["properties"] = dict(contact.get("properties") or {})
         return {**intent["variables"], "contact": person,
@@ -113,7 +113,8 @@ class Reserver:
         unlinked = template.check_unsubscribe() if channel == Channel.EMAIL else []
         if unlinked:
             raise ConfigError(unlinked[0].message)
-        headers = (self.links.headers(Subscriber(self.tenant, contact["id"], channel))
+        headers = (self.links.headers(Subscriber(self.tenant, contact["id"], channel,
+                                                 intent["id"]))
                    if channel == Channel.EMAIL else {})
         tags = {k: v for k, v in (("campaign_id", intent["campaign_id"]),
                                   ("message_id", intent["id"]),

@@ -8,7 +8,7 @@ in the templates' data) and the headers
 
 A mailbox provider's one-click POST to that URL, or the recipient's own click, opts the
 contact out of the channel at once (hub.web.unsubscribe). The token is an HMAC over tenant,
-contact and channel: it cannot be made for another contact without the secret.
+contact, channel and message: it cannot be made for another contact without the secret.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ class Subscriber:
     tenant: str
     contact_id: str
     channel: str
+    message_id: str = ""  # the message whose link it was: its campaign's unsubscribe rate
 
 
 class UnsubscribeLinks:
@@ -34,7 +35,8 @@ class UnsubscribeLinks:
         self.url, self._key = url, secret.encode()
 
     def token(self, who: Subscriber) -> str:
-        body = _b64("\x1f".join((who.tenant, who.contact_id, who.channel)).encode())
+        parts = (who.tenant, who.contact_id, who.channel, who.message_id)
+        body = _b64("\x1f".join(parts).encode())
         return f"{body}.{self._sign(body)}"
 
     def link(self, who: Subscriber) -> str:
@@ -51,10 +53,10 @@ class UnsubscribeLinks:
         if not body or not hmac.compare_digest(signature, self._sign(body)):
             raise AuthError("the unsubscribe link is not valid")
         try:
-            tenant, contact_id, channel = _unb64(body).decode().split("\x1f")
+            tenant, contact_id, channel, message_id = _unb64(body).decode().split("\x1f")
         except (ValueError, UnicodeDecodeError):
             raise AuthError("the unsubscribe link is not valid") from None
-        return Subscriber(tenant, contact_id, channel)
+        return Subscriber(tenant, contact_id, channel, message_id)
 
     def _sign(self, body: str) -> str:
         return _b64(hmac.new(self._key, body.encode(), hashlib.sha256).digest())

@@ -44,7 +44,7 @@ def create_unsubscribe_app(store: StateStore, links: UnsubscribeLinks, *,
             set_consent(tx.conn, who.tenant, who.contact_id, who.channel, subscribed=False,
                         source="unsubscribe link", at=at)
             record_unsubscribe(tx.conn, who.tenant, who.contact_id, who.channel, "hub",
-                               f"unsubscribe:{uuid.uuid4()}", at)
+                               f"unsubscribe:{uuid.uuid4()}", at, who.message_id or None)
 
     async def endpoint(request: Request) -> Response:
         token = request.query_params.get("token", "")

@@ -93,7 +93,9 @@ async def test_the_unsubscribe_endpoint_opts_out_on_post_only_and_refuses_forged
         store: StateStore, make_messaging: MakeMessaging) -> None:
     messaging = make_messaging()
     await _send(store, make_messaging, "c1")
-    link = messaging.links.link(Subscriber("default", "c1", "email"))
+    with store.engine.connect() as conn:
+        message_id = conn.execute(sa.select(t.messages.c.id)).scalar_one()
+    link = messaging.links.link(Subscriber("default", "c1", "email", message_id))
     path = link.removeprefix("https://shop.example")
     one_click = {"content": "List-Unsubscribe=One-Click",
                  "headers": {"content-type": "application/x-www-form-urlencoded"}}
@@ -110,7 +112,10 @@ async def test_the_unsubscribe_endpoint_opts_out_on_post_only_and_refuses_forged
         assert done.status_code == 200
         await client.aclose()
     assert _suppressed(store) == {"c1": "unsubscribed"}
-    assert store.count(t.engagement_events, t.engagement_events.c.type == "unsubscribed") == 1
+    with store.engine.connect() as conn:
+        unsubscribed = conn.execute(sa.select(t.engagement_events).where(
+            t.engagement_events.c.type == "unsubscribed")).one()
+    assert (unsubscribed.campaign_id, unsubscribed.message_id) == ("spring-sale", message_id)
     messaging.enqueue([intent("c1", "later", bucket="2026-03-21")])
     report = await messaging.worker(RecordingSender(), "test", retry=NO_WAIT).run()
     assert report.refused == {"suppressed": 1}
