@@ -68,7 +68,8 @@ def from_message(message: Message, *, kind: str, priority: float = 0.0,
     return Intent(contact_id=message.contact_id, channel=message.channel,
                   source=message.campaign_id or kind, template=message.template or kind,
                   bucket="", kind=kind, subject=message.subject, variant=message.variant,
-                  variables=message.variables, priority=priority, offer_group=offer_group,
+                  variables=message.model_dump(mode="json")["variables"],  # JSON-safe
+                  priority=priority, offer_group=offer_group,
                   expires_at=expires_at, key=message.idempotency_key, id=message.id)
 
 
