@@ -72,10 +72,12 @@ class Recorder:
             self._intent(tx.conn, row, "sent", now)
 
     def rebatch_retries(self, reserver: Reserver, provider: str, attempts: int, now: datetime,
-                        batch_id: str) -> tuple[list[dict[str, Any]], dict[str, int], int]:
-        """Messages the provider asked to retry, in a new batch: (their rows, refusals by
-        reason, how many gave up). Consent and suppressions are checked again (the caps
-        slot was taken when they were first reserved); out of attempts, they fail."""
+                        batch_id: str, size: int
+                        ) -> tuple[list[dict[str, Any]], dict[str, int], int]:
+        """Messages the provider asked to retry, in a new batch of at most `size`: (their
+        rows, refusals by reason, how many gave up). Consent and suppressions are checked
+        again (the caps slot was taken when they were first reserved); out of attempts, they
+        fail."""
         ledger = t.send_ledger.c
         failed = 0
         rows: list[dict[str, Any]] = []
@@ -86,6 +88,8 @@ class Recorder:
                 ledger.tenant == self.tenant, ledger.provider == provider,
                 ledger.status == "retry").order_by(ledger.contact_id, ledger.idempotency_key))
             for key, contact_id in waiting.all():
+                if len(rows) == size:
+                    break
                 contact = lock_contact(tx.conn, self.tenant, contact_id)
                 row = tx.sends.ledger_entry(key)  # read again under the lock: another
                 if row is None or row["status"] != "retry":  # worker may have taken it

@@ -14,6 +14,7 @@ channel; RETRY → `retry`, sent again in a later batch until the policy's attem
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from collections.abc import Callable
@@ -110,15 +111,22 @@ class SendWorker:
                     await self._deliver(reservation.rows, report, attempted=False)
 
     async def _retry(self, report: SendReport) -> None:
-        for _ in range(self.retry.attempts):
+        """Until none is left: each try counts an attempt, and a message out of attempts
+        fails, so this ends. Rounds wait the policy's backoff, doubling."""
+        wait = self.retry.base_wait
+        while True:
             batch_id = uuid.uuid4().hex
             with self.claims.hold(batch_id):
                 rows, refused, failed = self.recorder.rebatch_retries(
-                    self.reserver, self.provider, self.retry.attempts, self.clock(), batch_id)
+                    self.reserver, self.provider, self.retry.attempts, self.clock(), batch_id,
+                    self.sender.batch_size)
                 report.refuse(refused)
                 report.failed += failed
                 if not rows:
                     return
+                if wait > 0:
+                    await asyncio.sleep(wait)
+                    wait = min(wait * 2, self.retry.max_wait)
                 report.retried += len(rows)
                 await self._deliver(rows, report, attempted=False)
 

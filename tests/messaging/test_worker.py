@@ -179,3 +179,20 @@ async def test_a_batch_left_without_outcome_is_resent_or_reconciled(
             [m.idempotency_key for m in sender.calls[0]]
     else:  # reconciled: nothing sent again
         assert len(sender.calls) == 1
+
+
+async def test_retried_messages_go_again_in_batches_the_provider_takes(
+        store: StateStore, make_messaging: MakeMessaging) -> None:
+    contacts = [f"c{i}" for i in range(5)]
+    for c in contacts:
+        add_contact(store, c)
+    messaging = make_messaging()
+    messaging.enqueue(intent(c) for c in contacts)
+    sender = RecordingSender(batch_size=2)
+    for c in contacts:
+        sender.answer(f"{c}@example.com", SendResult.retry("busy"))
+    report = await messaging.worker(sender, "test", retry=NO_WAIT).run()
+    assert report.sent == 5
+    assert report.retried == 5
+    assert [len(call) for call in sender.calls] == [2, 2, 1, 2, 2, 1]
+    assert len(sender.deliveries) == 5
