@@ -17,6 +17,7 @@ from hub.settings import HubSettings
 if TYPE_CHECKING:
     from datetime import datetime
 
+    from hub.app.messaging import MessagingApp
     from hub.app.pipelines import Pipelines
     from hub.app.reports import Reports
     from hub.app.schema import Schema
@@ -32,7 +33,8 @@ if TYPE_CHECKING:
     from hub.store import StateStore
 
 DEFAULT_TENANT = "default"
-_OVER_THE_STORE = ("sync_engine", "campaigns")  # the cached services that hold the store
+# the cached services that hold the store
+_OVER_THE_STORE = ("sync_engine", "campaigns", "messaging_app")
 
 
 class Hub:
@@ -153,6 +155,13 @@ class Hub:
         from hub.marketing.campaigns import CampaignService
 
         return CampaignService(self.store())
+
+    @cached_property
+    def messaging_app(self) -> MessagingApp:
+        """The send path: template previews, campaign sends, the send worker, the funnel."""
+        from hub.app.messaging import MessagingApp
+
+        return MessagingApp(self)
 
     @cached_property
     def reports(self) -> Reports:

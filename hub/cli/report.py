@@ -223,6 +223,8 @@ def campaign_report(
     hub = ctx.ensure_object(Hub)
     campaign, report = hub.reports.campaign_performance(
         hub.tenant_or(tenant), campaign_id, as_of=datetime.now(UTC), window=days)
+    funnel = hub.messaging_app.funnel(campaign_id)
+    report["sends"] = {**funnel.as_dict(), "converted": report.get("conversions")}
     if format is Format.JSON:
         _emit_json(report)
         return
@@ -250,6 +252,10 @@ def campaign_report(
         table.add_row("promotion revenue", f"{_money(float(promotion['revenue']))} "
                       f"{campaign.currency} ({promotion['orders']:,} orders)")
     console.print(table)
+    console.print(f"funnel: sent {funnel.sent:,} → delivered {funnel.delivered:,} → opened "
+                  f"{funnel.opened:,} → clicked {funnel.clicked:,} → converted "
+                  f"{report.get('conversions') or 0:,}", markup=False)
+    console.print(f"refused: {funnel.refusals()}", markup=False)
     ab = report["ab_test"]
     if ab and ab.get("verdict"):
         console.print(f"A/B test ({ab['metric']} conversion): {ab['verdict']} — "

@@ -107,3 +107,4 @@ class HubConfig(Strict):
     # interpreted by the marketing services, which validate them with their own located errors
     segments: dict[str, Any] = Field(default_factory=dict)
     triggers: dict[str, Any] = Field(default_factory=dict)
+    messaging: dict[str, Any] = Field(default_factory=dict)

@@ -13,7 +13,9 @@ from __future__ import annotations
 import os
 import signal
 
-POINTS = ("after_read", "after_batch", "before_commit", "after_commit")
+# after_reserve, after_send: the send path (hub.messaging), between ledger and provider
+POINTS = ("after_read", "after_batch", "before_commit", "after_commit", "after_reserve",
+          "after_send")
 
 _counts: dict[str, int] = {}
 

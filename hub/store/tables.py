@@ -185,17 +185,6 @@ cart_items = sa.Table(
     sa.Column("unit_price", Money, nullable=False),
 )
 
-messages = sa.Table(
-    "messages", metadata, *_tenant_pk(),
-    sa.Column("channel", sa.String(16), nullable=False),
-    sa.Column("contact_id", Id, nullable=False),
-    sa.Column("campaign_id", Id),
-    sa.Column("variant", sa.String(64)),
-    sa.Column("idempotency_key", sa.String(200), nullable=False, unique=True),
-    sa.Column("created_at", UtcDateTime, nullable=False),
-    sa.Index(None, "tenant", "contact_id", "created_at"),
-)
-
 engagement_events = sa.Table(
     "engagement_events", metadata, *_tenant_pk(),
     sa.Column("type", sa.String(20), nullable=False),
@@ -340,20 +329,6 @@ field_versions = sa.Table(
     sa.Column("applied_at", UtcDateTime, nullable=False, doc="when the applied change occurred"),
     sa.Column("event_id", sa.String(200), nullable=False, doc="the vendor event that made it"))
 
-send_ledger = sa.Table(
-    "send_ledger", metadata,
-    sa.Column("idempotency_key", sa.String(200), primary_key=True),
-    sa.Column("tenant", Id, nullable=False),
-    sa.Column("channel", sa.String(16), nullable=False),
-    sa.Column("provider", sa.String(32), nullable=False),
-    sa.Column("contact_id", Id, nullable=False),
-    sa.Column("status", sa.String(12), nullable=False, doc="pending | sent | failed | unknown"),
-    sa.Column("provider_message_id", sa.String(200)),
-    sa.Column("created_at", UtcDateTime, nullable=False),
-    sa.Column("updated_at", UtcDateTime, nullable=False),
-    sa.Index(None, "tenant", "contact_id", "created_at"),
-)
-
 # ---- marketing services ----------------------------------------------------------------------
 
 rfm_snapshots = sa.Table(
@@ -397,3 +372,10 @@ audit_log = sa.Table(
     sa.Column("at", UtcDateTime, nullable=False),
     sa.Index(None, "tenant", "subject_type", "subject_id", "at"),
 )
+
+# the send path's tables (messages, send ledger, refusals) live in their own module
+from hub.store import tables_messaging as _messaging  # noqa: E402
+
+messages: sa.Table = _messaging.messages
+send_ledger: sa.Table = _messaging.send_ledger
+message_refusals: sa.Table = _messaging.message_refusals

@@ -1,7 +1,8 @@
 """How a campaign performed, from the store: sends, engagement, conversions, revenue, ROI, A/B.
 
 Definitions (the campaign report and the CampaignPerformanceAnalyzed event use these):
-- recipients: distinct contacts with a message of the campaign (the `messages` table);
+- recipients: distinct contacts with a message of the campaign (the `messages` table; an
+  intent the gate refused or the provider failed reached no one and is not counted);
 - open and click rates: `kpis.summarise_engagement` over the campaign's engagement events;
 - a conversion: a completed order tagged with the campaign, or placed by a recipient
   within `window` after their first message; each order counts once;
@@ -40,6 +41,7 @@ from hub.store import tables as t
 Metric = Literal["order", "attributed", "click", "open"]
 METRICS: tuple[Metric, ...] = ("order", "attributed", "click", "open")
 DEFAULT_WINDOW = timedelta(days=7)
+UNSENT = ("refused", "failed")  # intents that reached no one (hub.messaging)
 
 
 @dataclass(frozen=True)
@@ -57,7 +59,8 @@ def exposures(conn: sa.Connection, tenant: str, campaign_id: str
     rows = conn.execute(
         sa.select(m.contact_id, sa.func.min(m.created_at).label("first_at"),
                   sa.func.min(m.variant).label("low"), sa.func.max(m.variant).label("high"))
-        .where(m.tenant == tenant, m.campaign_id == campaign_id).group_by(m.contact_id))
+        .where(m.tenant == tenant, m.campaign_id == campaign_id, m.status.not_in(UNSENT))
+        .group_by(m.contact_id))
     seen: dict[str, Exposure] = {}
     mixed = 0
     for contact, first_at, low, high in rows:
@@ -202,7 +205,8 @@ def campaign_performance(conn: sa.Connection, campaign: Campaign, *, as_of: date
                          ab_metric: Metric = "order") -> CampaignPerformance:
     m = t.messages.c
     messages = int(conn.execute(sa.select(sa.func.count()).where(
-        m.tenant == campaign.tenant, m.campaign_id == campaign.id)).scalar_one())
+        m.tenant == campaign.tenant, m.campaign_id == campaign.id,
+        m.status.not_in(UNSENT))).scalar_one())
     seen, _ = exposures(conn, campaign.tenant, campaign.id)
     orders = converted_orders(conn, campaign.tenant, campaign.id, seen, window)
     ab = ab_counts(conn, campaign, metric=ab_metric, window=window) if campaign.variants else None

@@ -12,8 +12,9 @@ this order:
    later run may fire it once the cooldown has passed;
 
 then records the execution (`trigger_executions`, keyed by the idempotency key: concurrent
-workers cannot both insert it) and appends a `trigger.fired` event carrying the message
-intent, a `hub.model.Message` that is not sent here.
+workers cannot both insert it), appends a `trigger.fired` event carrying the message intent
+(a `hub.model.Message`) and queues that intent for the send path (hub.messaging), which
+gates, renders and sends it.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from hub.marketing.common.dialect import insert_or_ignore
 from hub.marketing.triggers.config import Trigger, TriggerSet
 from hub.marketing.triggers.occasions import Occasion, detect, idempotency_key
 from hub.marketing.triggers.recommend import Recommender, order_categories
+from hub.messaging.intents import enqueue, from_message
 from hub.model import Message
 from hub.model.events import DomainEvent
 from hub.store import StateStore, Tx
@@ -143,6 +145,10 @@ class TriggerEngine:
             correlation_id=correlation_id, payload={
                 "trigger": trigger.name, "kind": trigger.kind, "reference": occasion.reference,
                 "idempotency_key": firing.key, "message": intent})])
+        expires = occasion.due_at + trigger.expires if trigger.expires is not None else None
+        enqueue(tx.conn, self.tenant, [from_message(
+            message, kind=trigger.kind, priority=occasion.priority,
+            offer_group=trigger.offer_group, expires_at=expires)], now)
         return Firing(trigger.name, occasion.contact_id, firing.key, FIRED, message=message)
 
     def compose(self, conn: sa.Connection, trigger: Trigger, occasion: Occasion,
