@@ -1,7 +1,7 @@
 """messaging: message intents gain their send state, the send ledger its batches, refusals
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0004
 Create Date: 2026-12-07
 """
 
