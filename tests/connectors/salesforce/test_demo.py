@@ -53,7 +53,9 @@ def test_the_demo_sends_shop_leads_to_salesforce_and_pulls_a_change_back(
     # Salesforce refuses addresses with non-ASCII letters: dead-lettered with its message
     assert figure(out, "leads in Salesforce") == sum(p.isascii() for p in people)
     refused_there = sum(not p.isascii() for p in people)
-    assert refused_there and f"{refused_there} failed" in out and "(INVALID_EMAIL" in out
+    assert refused_there
+    assert f"{refused_there} failed" in out
+    assert "(INVALID_EMAIL" in out
     assert figure(out, "follow-ups fired") == new
     assert figure(out, "assigned to a rep") > 0
     assert demo_salesforce.URL_VARIABLE not in os.environ
