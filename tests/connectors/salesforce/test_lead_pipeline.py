@@ -154,3 +154,28 @@ def test_leads_run_through_salesforce_deduplicated_scored_assigned_and_followed_
     engine.dispose()
     assert (lead.phone, lead.company) == ("+33142685300", "Acme Seven")
     assert len(org_leads(org)) == UNIQUE + SEEDED + 1
+
+
+def test_a_leads_section_naming_what_is_not_there_is_refused_at_its_line(
+        tmp_path: Path, salesforce_sandbox: SandboxServer, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("HUB_DATABASE_URL", raising=False)
+    config = write_config(tmp_path, salesforce_sandbox)
+    doc = yaml.safe_load(config.read_text())
+    doc["leads"]["crm"] |= {"connection": "sales", "push": "leads_to_sales"}
+    doc["leads"]["conflicts"] = {"company": "sales"}
+    config.write_text(yaml.safe_dump(doc, sort_keys=False))
+
+    code = main(["--config", str(config), "leads", "process"])
+    text = " ".join(capsys.readouterr().err.split()).replace(" ", "")
+
+    assert code == 2
+    assert "leads.conflicts.company:" in text  # pydantic's refusal names the choices
+    doc["leads"]["conflicts"] = {}
+    config.write_text(yaml.safe_dump(doc, sort_keys=False))
+    code = main(["--config", str(config), "leads", "process"])
+    text = " ".join(capsys.readouterr().err.split()).replace(" ", "")
+    assert code == 2
+    assert "leads.crm.connection:noconnectionnamed'sales'" in text
+    assert "leads.crm.push:nopipelinenamed'leads_to_sales'" in text
+    assert salesforce_sandbox.state.calls() == 0  # refused before anything was asked
