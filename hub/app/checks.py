@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from hub.config import STORE_CONNECTION, LoadedConfig
@@ -101,6 +102,25 @@ def mapping_problems(loaded: LoadedConfig) -> list[Problem]:
             located = exc.problems or (Problem(str(pipeline.mapping), None, None, "", str(exc)),)
             problems += [p for p in located if p not in problems]
     return problems
+
+
+def verify_mappings_live(hub: Hub, files: Iterable[Path]) -> list[Problem]:
+    """The mapping problems the live destinations report, for every hub.yaml pipeline whose
+    mapping is one of `files` (Salesforce: each target field checked by describe)."""
+    loaded = hub.config()
+    wanted = {file.resolve() for file in files}
+    names = [name for name, p in loaded.config.pipelines.items()
+             if p.mapping and loaded.resolve(p.mapping).resolve() in wanted]
+
+    async def verify_all() -> list[Problem]:
+        found = Verification()
+        for name in names:
+            found.extend(await verify_mapping_targets(loaded, name))
+        if found.failures:
+            raise HubError("; ".join(found.failures))
+        return found.problems
+
+    return asyncio.run(verify_all())
 
 
 async def verify_mapping_targets(loaded: LoadedConfig, name: str) -> Verification:

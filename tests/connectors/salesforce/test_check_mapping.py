@@ -71,3 +71,23 @@ def test_a_mapping_writing_a_missing_or_read_only_field_is_refused_in_its_file(
         in bare
     assert "fields.LastName" not in out
     assert salesforce_sandbox.state.all("Lead") == []  # refused before anything was sent
+
+
+def test_mappings_check_connect_asks_salesforce_too(
+        tmp_path: Path, salesforce_sandbox: SandboxServer, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("HUB_DATABASE_URL", raising=False)
+    mapping = tmp_path / "bad_leads.yaml"
+    mapping.write_text(BAD_MAPPING)
+    check(tmp_path, salesforce_sandbox, mapping, capsys)  # writes hub.yaml naming it
+    config = str(tmp_path / "hub.yaml")
+
+    offline = main(["--config", config, "mappings", "check", str(mapping)])
+    assert offline == 0  # the file itself is well formed: only Salesforce knows better
+    capsys.readouterr()
+    code = main(["--config", config, "mappings", "check", "--connect", str(mapping)])
+    bare = (capsys.readouterr().err).replace(" ", "").replace("\n", "")
+
+    assert code == 2
+    assert "bad_leads.yaml:8:3:fields.Shoe_Size__c:LeadhasnofieldShoe_Size__c" in bare
+    assert "fields.IsConverted:Lead.IsConvertedisread-onlyinSalesforce" in bare
