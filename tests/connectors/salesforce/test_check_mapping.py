@@ -7,12 +7,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import yaml
 
 from connectors.salesforce.sandbox import SandboxServer
 from hub.cli import main
-from tests.connectors.salesforce.conftest import settings
 from tests.connectors.salesforce.project import MAPPINGS
+from tests.connectors.salesforce.test_lead_pipeline import write_config
 
 BAD_MAPPING = """\
 version: 1
@@ -29,17 +28,7 @@ fields:
 
 def check(tmp_path: Path, org: SandboxServer, mapping: Path,
           capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
-    config = tmp_path / "hub.yaml"
-    config.write_text(yaml.safe_dump({
-        "version": 1,
-        "store": {"url": f"sqlite:///{tmp_path / 'hub.db'}"},
-        "connections": {"crm": {"connector": "salesforce", **settings(org)}},
-        "pipelines": {"leads_to_crm": {
-            "source": {"connection": "store", "stream": "leads", "cursor": "updated_at",
-                       "primary_key": ["id"]},
-            "destination": {"connection": "crm", "object": "Lead"},
-            "mapping": str(mapping)}},
-    }, sort_keys=False))
+    config = write_config(tmp_path, org, mapping)
     code = main(["--config", str(config), "check"])
     captured = capsys.readouterr()
     return code, " ".join((captured.out + captured.err).split())

@@ -58,7 +58,9 @@ def raw_leads() -> list[dict[str, Any]]:
     return leads
 
 
-def write_config(root: Path, org: SandboxServer) -> Path:
+def write_config(root: Path, org: SandboxServer, mapping: Path = MAPPINGS / "leads.yaml",
+                 **sections: Any) -> Path:
+    """A hub whose store's leads go to the sandbox org by the `leads_to_crm` pipeline."""
     path = root / "hub.yaml"
     path.write_text(yaml.safe_dump({
         "version": 1,
@@ -68,12 +70,15 @@ def write_config(root: Path, org: SandboxServer) -> Path:
             "source": {"connection": "store", "stream": "leads", "cursor": "updated_at",
                        "primary_key": ["id"]},
             "destination": {"connection": "crm", "object": "Lead"},
-            "mapping": str(MAPPINGS / "leads.yaml"),
+            "mapping": str(mapping),
         }},
-        "leads": {"reps": ["ana", "ben"], "conflicts": {"company": "crm"},
-                  "crm": {"connection": "crm", "stream": "Lead", "push": "leads_to_crm"}},
+        **sections,
     }, sort_keys=False))
     return path
+
+
+LEADS = {"reps": ["ana", "ben"], "conflicts": {"company": "crm"},
+         "crm": {"connection": "crm", "stream": "Lead", "push": "leads_to_crm"}}
 
 
 def process(capsys: pytest.CaptureFixture[str], config: Path, *args: str
@@ -90,7 +95,7 @@ def test_leads_run_through_salesforce_deduplicated_scored_assigned_and_followed_
     org = salesforce_sandbox
     seeded_ids = [org.state.create("Lead", seeded(i)) for i in range(SEEDED)]
     org.state.create("Lead", {"LastName": "Typed-in", "Company": "By sales"})  # no hub id
-    config = write_config(tmp_path, org)
+    config = write_config(tmp_path, org, leads=LEADS)
     file = tmp_path / "captured.jsonl"
     file.write_text("\n".join(json.dumps(lead) for lead in raw_leads()))
 
@@ -160,7 +165,7 @@ def test_a_leads_section_naming_what_is_not_there_is_refused_at_its_line(
         tmp_path: Path, salesforce_sandbox: SandboxServer, capsys: pytest.CaptureFixture[str],
         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("HUB_DATABASE_URL", raising=False)
-    config = write_config(tmp_path, salesforce_sandbox)
+    config = write_config(tmp_path, salesforce_sandbox, leads=LEADS)
     doc = yaml.safe_load(config.read_text())
     doc["leads"]["crm"] |= {"connection": "sales", "push": "leads_to_sales"}
     doc["leads"]["conflicts"] = {"company": "sales"}
