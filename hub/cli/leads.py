@@ -131,6 +131,7 @@ def process_leads(
     counts = {
         "read": len(leads), "crm_read": len(run.read_back.candidates) if run.read_back else 0,
         "crm_without_hub_id": run.read_back.without_id if run.read_back else 0,
+        "crm_unusable": len(run.read_back.invalid) if run.read_back else 0,
         "new": len(batch.new), "updated": len(batch.processed) - len(batch.new),
         "assigned": sum(p.lead.owner is not None and p.newly_qualified
                         for p in batch.processed),

@@ -11,13 +11,10 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-import sqlalchemy as sa
-
 from hub.marketing.leads.pipeline import ProcessedLead
 from hub.marketing.triggers.engine import FIRED, TRIGGER_FIRED, insert_new
 from hub.messaging.intents import enqueue, from_message
 from hub.model import DomainEvent, Message
-from hub.store import tables as t
 from hub.store.state import Tx
 
 _NAMESPACE = uuid.UUID("7c1d1f0e-4f55-4a51-9d3e-5b0c6f1e2a77")
@@ -55,9 +52,3 @@ class FollowUp:
                 "idempotency_key": key, "message": intent})])
         enqueue(tx.conn, lead.tenant, [from_message(message, kind="lead_follow_up")], now)
 
-
-def fired(conn: sa.Connection, tenant: str, trigger: str = FollowUp.trigger) -> int:
-    """How many follow-ups the tenant's leads have had."""
-    ex = t.trigger_executions.c
-    return int(conn.execute(sa.select(sa.func.count()).where(
-        ex.tenant == tenant, ex.trigger == trigger, ex.status == FIRED)).scalar_one())
