@@ -26,7 +26,8 @@ from hub.cli import main as hub
 DEMO = Path(__file__).with_name("demo")
 VAR = DEMO / "var"
 # Later stages of the demo, each a module with run(console, var, config); run in this order.
-SECTIONS = ["examples.demo_segments", "examples.demo_campaigns", "examples.demo_hubspot"]
+SECTIONS = ["examples.demo_segments", "examples.demo_campaigns", "examples.demo_hubspot",
+            "examples.demo_salesforce"]
 LOAD = ["customers", "consents", "orders", "order_lines", "carts", "cart_items", "promotions",
         "applied_promotions"]
 console = Console()

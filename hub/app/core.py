@@ -17,6 +17,7 @@ from hub.settings import HubSettings
 if TYPE_CHECKING:
     from datetime import datetime
 
+    from hub.app.leads import LeadsApp
     from hub.app.messaging import MessagingApp
     from hub.app.pipelines import Pipelines
     from hub.app.reports import Reports
@@ -177,6 +178,13 @@ class Hub:
 
         return LeadPipeline(self.store(), tenant=self.tenant_or(tenant),
                             assigner=RoundRobin(reps) if reps else None, actor=actor)
+
+    @cached_property
+    def leads_app(self) -> LeadsApp:
+        """The lead pipeline through the CRM (hub.yaml `leads:`)."""
+        from hub.app.leads import LeadsApp
+
+        return LeadsApp(self)
 
     @cached_property
     def segment_set(self) -> SegmentSet:

@@ -7,6 +7,13 @@ merged with its duplicates in the file and in the store, scored, qualified and, 
 assigned in rotation; a lead that becomes qualified requests its follow-up
 (`LeadFollowUpRequested`). A refused lead is listed with its place in the file
 and every reason, and the command then exits 1; the other leads are stored all the same.
+
+`hub leads process [FILE]` runs the whole pipeline through the CRM named in hub.yaml's
+`leads:` section: the CRM's leads read back, the leads of FILE (if any) and the stored ones
+deduplicated against both, merged under the per-field conflict policy, scored, assigned,
+each new lead's follow-up trigger fired, then the `push` pipeline creating or updating them
+in the CRM through the sync engine. It exits 1 when a lead was refused or the push
+dead-lettered records.
 """
 
 from __future__ import annotations
@@ -90,6 +97,64 @@ def read_leads(path: Path) -> list[tuple[str, dict[str, Any]]]:
         raise ConfigError(f"{path}: cannot be read: {exc}") from None
 
 
+def _refusals(leads: list[tuple[str, dict[str, Any]]], refused: list[Any]
+              ) -> list[tuple[str, dict[str, str]]]:
+    return [(leads[r.position][0], r.error.problems) for r in refused]
+
+
+def _print_refused(refused: list[tuple[str, dict[str, str]]]) -> None:
+    table = Table("lead", "refused because")
+    for at, problems in refused:
+        # plain Text: a refused value may hold brackets that rich would read as markup
+        table.add_row(Text(at), Text("; ".join(f"{f} {p}" for f, p in problems.items())))
+    console.print(table)
+
+
+@leads_app.command("process")
+def process_leads(
+    ctx: typer.Context,
+    file: Annotated[Path | None, typer.Argument(
+        metavar="[FILE]", help=".csv or .jsonl of captured leads [default: none, only "
+        "the stored leads and the CRM's]")] = None,
+    rep: Annotated[list[str] | None, typer.Option(
+        "--rep", help="sales rep in rotation (repeatable) [default: leads.reps]")] = None,
+    actor: Annotated[str | None, typer.Option(
+        help="who is processing, for the audit trail [default: $USER]")] = None,
+    json_output: Annotated[bool, typer.Option("--json", help="the outcome as JSON")] = False,
+) -> None:
+    """Leads through the CRM: read back, dedupe, merge, score, assign, follow up, push."""
+    leads = read_leads(file) if file is not None else []
+    run = ctx.ensure_object(Hub).leads_app.process(
+        (raw for _, raw in leads), actor=actor or os.environ.get("USER") or "cli", reps=rep)
+    batch = run.batch
+    refused = _refusals(leads, list(batch.refused))
+    counts = {
+        "read": len(leads), "crm_read": len(run.read_back.candidates) if run.read_back else 0,
+        "crm_without_hub_id": run.read_back.without_id if run.read_back else 0,
+        "crm_unusable": len(run.read_back.invalid) if run.read_back else 0,
+        "new": len(batch.new), "updated": len(batch.processed) - len(batch.new),
+        "assigned": sum(p.lead.owner is not None and p.newly_qualified
+                        for p in batch.processed),
+        "follow_ups": len(batch.new),
+        "pushed": run.pushed.counts["written"] if run.pushed else 0,
+        "push_failed": run.pushed.counts["failed"] + run.pushed.counts["invalid"]
+        if run.pushed else 0}
+    if json_output:
+        typer.echo(json.dumps({**counts, "refused": [{"at": at, "problems": problems}
+                                                     for at, problems in refused]}, indent=2))
+    else:
+        console.print(
+            f"{counts['read']:,} read, {counts['crm_read']:,} read back from the CRM: "
+            f"{counts['new']:,} new leads (follow-up fired), {counts['updated']:,} updated, "
+            f"{counts['assigned']:,} assigned, {len(refused):,} refused; "
+            f"{counts['pushed']:,} written to the CRM, {counts['push_failed']:,} failed",
+            markup=False)
+        if refused:
+            _print_refused(refused)
+    if refused or counts["push_failed"]:
+        raise typer.Exit(1)
+
+
 @leads_app.command("import")
 def import_leads(
     ctx: typer.Context,
@@ -109,7 +174,7 @@ def import_leads(
     batch = pipeline.process(raw for _, raw in leads)
     new = sum(p.merged.existing is None for p in batch.processed)
     counts = {"new": new, "updated": len(batch.processed) - new, "qualified": len(batch.events)}
-    refused = [(leads[r.position][0], r.error.problems) for r in batch.refused]
+    refused = _refusals(leads, list(batch.refused))
     if json_output:
         typer.echo(json.dumps({**counts, "refused": [{"at": at, "problems": problems}
                                                      for at, problems in refused]}, indent=2))
@@ -118,10 +183,6 @@ def import_leads(
                       f"{len(batch.events):,} newly qualified (follow-up requested), "
                       f"{len(refused):,} refused", markup=False)
         if refused:
-            table = Table("lead", "refused because")
-            for at, problems in refused:
-                # plain Text: a refused value may hold brackets that rich would read as markup
-                table.add_row(Text(at), Text("; ".join(f"{f} {p}" for f, p in problems.items())))
-            console.print(table)
+            _print_refused(refused)
     if refused:
         raise typer.Exit(1)

@@ -19,15 +19,24 @@ def register(app: typer.Typer) -> None:
 
 @mappings_app.command("check")
 def check(ctx: typer.Context, paths: Annotated[list[Path] | None, typer.Argument(
-        help="files or folders [default: ./mappings]")] = None) -> None:
+        help="files or folders [default: ./mappings]")] = None,
+        connect: Annotated[bool, typer.Option(
+            "--connect", help="also ask the live destination of each hub.yaml pipeline using "
+            "one of these files whether it has every target field (Salesforce: describe)")
+        ] = False) -> None:
     """Validate mapping files: every problem as FILE:LINE:COL: field: message."""
     from hub.mapping import check_files, find_mapping_files
     from hub.model import canonical_fields
 
     targets = paths or [Path("mappings")]
     files = [f for p in targets for f in (find_mapping_files(p) if p.is_dir() else [p])]
-    problems = check_files(files, transforms=ctx.ensure_object(Hub).plugins.transforms,
+    hub = ctx.ensure_object(Hub)
+    problems = check_files(files, transforms=hub.plugins.transforms,
                            target_fields=canonical_fields)
+    if connect and not problems:
+        from hub.app.checks import verify_mappings_live
+
+        problems = verify_mappings_live(hub, files)
     for problem in problems:
         errors.print(str(problem), markup=False, highlight=False)
     if problems:

@@ -108,3 +108,4 @@ class HubConfig(Strict):
     segments: dict[str, Any] = Field(default_factory=dict)
     triggers: dict[str, Any] = Field(default_factory=dict)
     messaging: dict[str, Any] = Field(default_factory=dict)
+    leads: dict[str, Any] = Field(default_factory=dict)

@@ -10,6 +10,9 @@ update). Two exceptions, each for a reason: `source` keeps the *first* source, b
 channel that brought the lead in is what marketing is credited for; activity counters keep
 their *largest* value, because the same form re-sent must not double a lead's engagement.
 Every source that contributed is recorded, with the id the lead has there.
+
+A two-way sync with a CRM sets a conflict policy per field: `newest` (the rule above), `hub`
+(the hub's value wins over the CRM's whenever the hub has one) or `crm` (the CRM's wins).
 """
 
 from __future__ import annotations
@@ -26,6 +29,8 @@ DedupKey = tuple[str, str]
 MERGED_FIELDS = ("email", "first_name", "last_name", "company", "phone", "campaign_id",
                  "country")
 STORED_SOURCE = "hub"  # provenance of a value that came from the lead already in the store
+POLICIES = ("newest", "hub", "crm")
+CRM_ORIGIN = "crm"
 
 
 def dedup_key(email: str, company: str) -> DedupKey:
@@ -52,6 +57,8 @@ class MergedLead:
     received_at: datetime  # of the most recent record
     existing: Lead | None
     issues: tuple[str, ...]
+    known_id: str | None = None  # the hub id a record already carries, e.g. in the CRM
+    from_crm: bool = False  # a record of this lead was read back from the CRM
 
 
 def _stored_as_candidate(lead: Lead, at: datetime) -> LeadCandidate:
@@ -61,8 +68,19 @@ def _stored_as_candidate(lead: Lead, at: datetime) -> LeadCandidate:
                          campaign_id=lead.campaign_id)
 
 
-def merge(candidates: Sequence[LeadCandidate], existing: Lead | None = None) -> MergedLead:
-    """Merge records of one lead (and the stored lead, if any) by field-level survivorship."""
+def _ranked(labelled: list[tuple[LeadCandidate, str]], policy: str
+            ) -> list[tuple[LeadCandidate, str]]:
+    """The records in the order their values overwrite: the winning side last."""
+    if policy == "newest":
+        return labelled
+    crm_wins = policy == CRM_ORIGIN
+    return sorted(labelled, key=lambda pair: (pair[0].origin == CRM_ORIGIN) == crm_wins)
+
+
+def merge(candidates: Sequence[LeadCandidate], existing: Lead | None = None,
+          policy: Mapping[str, str] | None = None) -> MergedLead:
+    """Merge records of one lead (and the stored lead, if any) by field-level survivorship;
+    `policy` names, per field, which side of a two-way sync wins (default: newest)."""
     if not candidates:
         raise ValueError("nothing to merge")
     keys = {key_of(c) for c in candidates} | ({key_of(existing)} if existing else set())
@@ -80,11 +98,12 @@ def merge(candidates: Sequence[LeadCandidate], existing: Lead | None = None) -> 
     provenance: dict[str, str] = {}
     attributes: dict[str, Any] = {}
     activity: dict[str, float] = {}
-    for record, source in labelled:  # oldest first: later non-empty values overwrite
-        for name in MERGED_FIELDS:
+    for name in MERGED_FIELDS:  # oldest first: later non-empty values overwrite
+        for record, source in _ranked(labelled, (policy or {}).get(name, "newest")):
             value = getattr(record, name)
             if value not in (None, ""):
                 values[name], provenance[name] = value, source
+    for record, _ in labelled:
         attributes |= {k: v for k, v in record.attributes.items() if v not in (None, "")}
         for name, number in record.activity.items():
             activity[name] = max(activity.get(name, number), number)
@@ -97,7 +116,9 @@ def merge(candidates: Sequence[LeadCandidate], existing: Lead | None = None) -> 
         key=keys.pop(), values=values, provenance=provenance, sources=sources,
         source_ids=source_ids, attributes=attributes, activity=activity,
         records=len(candidates), received_at=max(c.received_at for c in candidates),
-        existing=existing, issues=tuple(i for c in candidates for i in c.issues))
+        existing=existing, issues=tuple(i for c in candidates for i in c.issues),
+        known_id=next((c.lead_id for c in candidates if c.lead_id), None),
+        from_crm=any(c.origin == CRM_ORIGIN for c in candidates))
 
 
 def group(candidates: Iterable[LeadCandidate]) -> dict[DedupKey, list[LeadCandidate]]:

@@ -6,13 +6,17 @@ two workers capturing the same new lead converge on one row instead of creating 
 audit trail records each capture and merge with the sources, where each surviving value came
 from, the score's reasons and the data-quality score. A lead that becomes qualified emits
 `LeadFollowUpRequested` into the outbox in the same transaction, for the follow-up sequence
-(a trigger, a CRM task) to pick up.
+(a trigger, a CRM task) to pick up; `on_new` is called in that transaction for each lead new
+to the hub and to the CRM (the follow-up trigger, `follow_up.py`).
+
+Records read back from a CRM (`crm`) are merged like captured ones, under the per-field
+conflict `policy` of the two-way sync; a lead found there keeps the hub id it carries.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -55,6 +59,10 @@ class ProcessedLead:
     quality: QualityScore
     newly_qualified: bool
 
+    @property
+    def is_new(self) -> bool:
+        return self.merged.existing is None and not self.merged.from_crm
+
 
 @dataclass(frozen=True)
 class RefusedLead:
@@ -70,23 +78,35 @@ class LeadBatch:
     refused: tuple[RefusedLead, ...]
     events: tuple[DomainEvent, ...]
 
+    @property
+    def new(self) -> tuple[ProcessedLead, ...]:
+        """Leads neither stored nor found in the CRM before this batch."""
+        return tuple(p for p in self.processed if p.is_new)
+
+
+OnNew = Callable[[Tx, "ProcessedLead", datetime], None]
+
 
 class LeadPipeline:
     """Runs raw leads through the pipeline into one tenant's store."""
 
     def __init__(self, store: StateStore, *, tenant: str = "default",
                  scoring: ScoringModel = DEFAULT_SCORING, assigner: Assigner | None = None,
-                 actor: str = "lead-pipeline", clock: Clock = system_clock) -> None:
+                 actor: str = "lead-pipeline", clock: Clock = system_clock,
+                 policy: Mapping[str, str] | None = None, on_new: OnNew | None = None) -> None:
         self.store = store
+        self.policy = dict(policy or {})
+        self.on_new = on_new
         self.tenant = tenant
         self.scoring = scoring
         self.assigner = assigner
         self.actor = actor
         self.clock = clock
 
-    def process(self, raws: Iterable[Mapping[str, Any]]) -> LeadBatch:
+    def process(self, raws: Iterable[Mapping[str, Any]],
+                crm: Sequence[LeadCandidate] = ()) -> LeadBatch:
         now = self.clock()
-        candidates: list[LeadCandidate] = []
+        candidates: list[LeadCandidate] = list(crm)
         refused: list[RefusedLead] = []
         for position, raw in enumerate(raws):
             try:
@@ -101,8 +121,10 @@ class LeadPipeline:
             if self.assigner is not None:
                 self.assigner.resume(self._recent_owners(tx))
             for key, records in groups.items():
-                done = self._one(tx, merge(records, existing.get(key)), now)
+                done = self._one(tx, merge(records, existing.get(key), self.policy), now)
                 processed.append(done)
+                if done.is_new and self.on_new is not None:
+                    self.on_new(tx, done, now)
                 if done.newly_qualified:
                     events.append(self._follow_up(done, now))
             tx.outbox.append_events(events)
@@ -120,7 +142,8 @@ class LeadPipeline:
             owner = self.assigner.assign(score=total, country=merged.values.get("country"))
         v = merged.values
         lead = Lead(
-            tenant=self.tenant, id=old.id if old else lead_id(self.tenant, merged.key),
+            tenant=self.tenant,
+            id=old.id if old else merged.known_id or lead_id(self.tenant, merged.key),
             email=v["email"], first_name=v["first_name"], last_name=v.get("last_name"),
             company=v["company"], phone=v.get("phone"), source=v.get("source"),
             status=status, score=total, owner=owner, campaign_id=v.get("campaign_id"),

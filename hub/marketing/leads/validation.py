@@ -59,6 +59,8 @@ class LeadCandidate:
     attributes: Mapping[str, Any] = field(default_factory=dict)
     activity: Mapping[str, float] = field(default_factory=dict)
     issues: tuple[str, ...] = ()
+    origin: str = "capture"  # "crm" for a record read back from the CRM
+    lead_id: str | None = None  # the hub id the record already carries (a CRM's external id)
 
     @property
     def email_domain(self) -> str:
