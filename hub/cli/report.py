@@ -223,8 +223,8 @@ def campaign_report(
     hub = ctx.ensure_object(Hub)
     campaign, report = hub.reports.campaign_performance(
         hub.tenant_or(tenant), campaign_id, as_of=datetime.now(UTC), window=days)
-    funnel = hub.messaging_app.funnel(campaign_id)
-    report["sends"] = {**funnel.as_dict(), "converted": report.get("conversions")}
+    funnel = hub.messaging_app.funnel(campaign_id, window=days)
+    report["sends"] = funnel.as_dict()
     if format is Format.JSON:
         _emit_json(report)
         return
@@ -254,7 +254,7 @@ def campaign_report(
     console.print(table)
     console.print(f"funnel: sent {funnel.sent:,} → delivered {funnel.delivered:,} → opened "
                   f"{funnel.opened:,} → clicked {funnel.clicked:,} → converted "
-                  f"{report.get('conversions') or 0:,}", markup=False)
+                  f"{funnel.converted:,}", markup=False)
     console.print(f"refused: {funnel.refusals()}", markup=False)
     ab = report["ab_test"]
     if ab and ab.get("verdict"):
