@@ -23,7 +23,8 @@ class Seeder:
 
     def message(self, contact: str, variant: str | None = None, *, channel: str = "email",
                 status: str = "sent", events: tuple[tuple[str, timedelta], ...] = ()) -> str:
-        """A message to `contact`, and each (type, delay after the send) event of it."""
+        """A message to `contact`, and each (type, delay after the send) event of it (after
+        the provider's `sent`, when the message was sent)."""
         mid = f"m{self._next()}"
         with self.store.transaction() as tx:
             if tx.conn.execute(t.contacts.select().where(
@@ -35,7 +36,8 @@ class Seeder:
                 tenant=TENANT, id=mid, channel=channel, contact_id=contact,
                 campaign_id=self.campaign, variant=variant, status=status,
                 idempotency_key=f"{TENANT}:{self.campaign}:{contact}:{mid}", created_at=SENT_AT))
-            for kind, delay in (("sent", timedelta(0)), *events):
+            accepted = (("sent", timedelta(0)),) if status == "sent" else ()
+            for kind, delay in (*accepted, *events):
                 self.event(tx.conn, mid, contact, kind, SENT_AT + delay, variant, channel)
         return mid
 
