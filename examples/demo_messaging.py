@@ -179,13 +179,15 @@ def launch_sale(store: StateStore, audience: int) -> None:
     service.handle(LaunchCampaign(**ids))
 
 
-def clickers_order(store: StateStore, rng: random.Random) -> int:
-    """Some contacts who clicked buy within the hour (the shop's orders, from the seed)."""
+def clickers_order(store: StateStore, rng: random.Random, since: datetime) -> int:
+    """Some contacts who clicked since the stage began buy within the hour (the shop's
+    orders, from the seed)."""
     e = t.engagement_events.c
     with store.engine.connect() as conn:
         clicks = conn.execute(
             sa.select(e.contact_id, sa.func.min(e.occurred_at)).where(
-                e.tenant == TENANT, e.type == "clicked").group_by(e.contact_id)
+                e.tenant == TENANT, e.type == "clicked", e.occurred_at >= since)
+            .group_by(e.contact_id)
             .order_by(e.contact_id)).all()
     orders = [{"tenant": TENANT, "id": f"demo-msg-order-{contact}", "contact_id": contact,
                "status": "completed", "currency": "USD",
@@ -265,7 +267,7 @@ def run(console: Console, var: Path, config: Path) -> None:
                 console.print(f"webhooks delivered to the hub: "
                               f"{resend.state.webhooks.delivered_events:,}"
                               f"{'' if idle else ' (some still pending)'}")
-                ordered = clickers_order(store, random.Random(SEED))
+                ordered = clickers_order(store, random.Random(SEED), now)
                 console.print(f"{ordered} customers who clicked then ordered")
                 step(console, settings, "SMS reminders through Twilio", "send",
                      "--channel", "sms")

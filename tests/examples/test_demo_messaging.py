@@ -70,5 +70,6 @@ def test_the_messaging_stage_sends_and_reads_the_engagement_back(
     assert f"→ opened {opened:,} → clicked {clicked:,} → converted" in out
     assert f"capped {capped:,}" in out
     assert "A/B test of winter-sale: open conversion" in out
+    assert "Engagement of winter-sale by variant" in out
     converted = int(out.split(f"clicked {clicked:,} → converted ")[1].split()[0])
     assert 0 < converted <= clicked

@@ -5,7 +5,9 @@ PostgreSQL."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -144,3 +146,13 @@ def test_a_misspelt_engagement_event_is_refused_naming_the_known_ones() -> None:
     assert "unknown event 'email.openned'" in message
     assert "email.opened" in message
 
+
+
+def test_the_readmes_engagement_segment_examples_parse() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    section = readme[readme.index("**Engagement closes the loop.**"):]
+    examples = re.findall(r"`((?:not: )?\{event: email\.[^`]+\})`", section)
+    assert len(examples) == 2
+    for example in examples:
+        segments = _segments(yaml.safe_load(example))
+        assert "s" in segments
