@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import os
 import random
-import sys
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -45,8 +44,8 @@ from connectors.resend.sandbox import SandboxConfig as ResendConfig
 from connectors.resend.sandbox import SandboxServer as ResendSandbox
 from connectors.twilio.sandbox import SandboxConfig as TwilioConfig
 from connectors.twilio.sandbox import SandboxServer as TwilioSandbox
+from examples.demo_campaigns import step
 from hub.app import Hub
-from hub.cli import main as hub
 from hub.marketing.campaigns import (
     ApproveCampaignCreative,
     CampaignService,
@@ -116,15 +115,6 @@ def messaging_config(var: Path) -> Path:
     path.write_text("# written by examples/demo_messaging.py\n"
                     + yaml.safe_dump(document, sort_keys=False))
     return path
-
-
-def step(console: Console, config: Path, title: str, *args: str) -> None:
-    console.print(Rule(f"[bold]{title}"))
-    console.print(f"$ hub {' '.join(args)}", style="dim")
-    code = hub(["--config", str(config), *args])
-    if code != 0:
-        console.print(f"[red]`hub {' '.join(args)}` exited with {code}[/]")
-        sys.exit(code)
 
 
 def abandon_carts(var: Path, count: int, now: datetime) -> list[str]:

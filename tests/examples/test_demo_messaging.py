@@ -5,7 +5,6 @@ reminders through Twilio's with a STOP reply, and the campaign report's figures.
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 import pytest
@@ -13,30 +12,23 @@ import sqlalchemy as sa
 from rich.console import Console
 
 from examples import demo_messaging
-from examples.shop import generate
 from hub.cli import main as hub
-
-REPO = Path(__file__).resolve().parents[2]
+from tests.examples.demo_project import small_demo
 
 
 @pytest.mark.slow
 def test_the_messaging_stage_sends_and_reads_the_engagement_back(
         tmp_path: Path, capsys: pytest.CaptureFixture[str],
         monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("HUB_DATABASE_URL", "HUB_CONFIG"):
-        monkeypatch.delenv(name, raising=False)
-    demo = tmp_path / "examples" / "demo"
-    demo.mkdir(parents=True)
-    shutil.copy(REPO / "examples" / "demo" / "hub.yaml", demo / "hub.yaml")
-    (tmp_path / "mappings").symlink_to(REPO / "mappings")  # hub.yaml names ../../mappings
-    generate(demo / "var" / "shop.db", customers_count=300)
-    config = ["--config", str(demo / "hub.yaml")]
+    settings = small_demo(tmp_path, monkeypatch)
+    demo = settings.parent
+    config = ["--config", str(settings)]
     assert hub([*config, "db", "upgrade"]) == 0
     for pipeline in ("customers", "consents", "orders", "carts", "cart_items"):
         assert hub([*config, "sync", pipeline]) == 0
 
     monkeypatch.setattr(demo_messaging, "SALE_SHARE", 60)  # an A/B test needs 100 contacts
-    demo_messaging.run(Console(width=250), demo / "var", demo / "hub.yaml")
+    demo_messaging.run(Console(width=250), demo / "var", settings)
 
     out = " ".join(capsys.readouterr().out.split())
     assert "contract violations: Resend 0, Twilio 0" in out
