@@ -43,7 +43,8 @@ FormatOption = Annotated[Format, typer.Option("--format", "-f", help="table, jso
 TenantOption = Annotated[str | None, typer.Option(
     help="tenant to report on [default: the tenant of hub.yaml]")]
 WindowOption = Annotated[float, typer.Option(
-    "--window", help="days after a contact's first message in which an order converts")]
+    "--window", help="days after a contact's first message (in the send funnel: after their "
+                     "first click) in which an order converts")]
 
 
 def _moment(value: str | None, option: str) -> datetime | None:
