@@ -25,7 +25,7 @@ class Seeder:
                 status: str = "sent", events: tuple[tuple[str, timedelta], ...] = ()) -> str:
         """A message to `contact`, and each (type, delay after the send) event of it (after
         the provider's `sent`, when the message was sent)."""
-        mid = f"m{self._next()}"
+        mid = f"{self.campaign}-m{self._next()}"
         with self.store.transaction() as tx:
             if tx.conn.execute(t.contacts.select().where(
                     t.contacts.c.tenant == TENANT, t.contacts.c.id == contact)).first() is None:
@@ -43,7 +43,7 @@ class Seeder:
 
     def event(self, conn: object, mid: str, contact: str, kind: str, at: datetime,
               variant: str | None, channel: str = "email") -> None:
-        eid = f"e{self._next()}"
+        eid = f"{self.campaign}-e{self._next()}"
         conn.execute(t.engagement_events.insert().values(  # type: ignore[attr-defined]
             tenant=TENANT, id=eid, type=kind, channel=channel, contact_id=contact,
             message_id=mid, campaign_id=self.campaign, variant=variant, provider="resend",
@@ -53,6 +53,6 @@ class Seeder:
               total: str = "50") -> None:
         with self.store.transaction() as tx:
             tx.conn.execute(t.orders.insert().values(
-                tenant=TENANT, id=f"o{self._next()}", contact_id=contact, status=status,
-                currency="USD", total=Decimal(total), discount=Decimal(0),
+                tenant=TENANT, id=f"{self.campaign}-o{self._next()}", contact_id=contact,
+                status=status, currency="USD", total=Decimal(total), discount=Decimal(0),
                 placed_at=SENT_AT + after))
