@@ -2,7 +2,8 @@
 
 It generates the sample shop, loads it into the hub's state store through the `sql`
 connector, syncs customers into an analytics database, changes 1% of the customers and
-syncs again to show that only the changes are written. Everything runs through the same
+syncs again to show that only the changes are written; later stages (segments, campaigns,
+HubSpot, messaging) follow. Everything runs through the same
 `hub` commands a person would type; the files land in examples/demo/var/.
 """
 
@@ -27,7 +28,7 @@ DEMO = Path(__file__).with_name("demo")
 VAR = DEMO / "var"
 # Later stages of the demo, each a module with run(console, var, config); run in this order.
 SECTIONS = ["examples.demo_segments", "examples.demo_campaigns", "examples.demo_hubspot",
-            "examples.demo_salesforce"]
+            "examples.demo_salesforce", "examples.demo_messaging"]
 LOAD = ["customers", "consents", "orders", "order_lines", "carts", "cart_items", "promotions",
         "applied_promotions"]
 console = Console()

@@ -174,12 +174,10 @@ def generate(store: StateStore, rng: random.Random) -> dict[str, int]:
 
     def engage(kind: str, contact: str, message: str, cid: str, at: datetime,
                variant: str | None = None) -> None:
-        eid = add("engagement_events", type=kind, channel="email", contact_id=contact,
-                  message_id=message, campaign_id=cid, variant=variant, provider="resend",
-                  provider_event_id=f"demo-{message}-{kind}", occurred_at=at)
-        if kind in ("opened", "clicked"):
-            add("touchpoints", id=f"demo-t-{eid}", contact_id=contact, channel="email",
-                campaign_id=cid, kind=kind, occurred_at=at)
+        # opens and clicks are touchpoints too: attribution reads them from here
+        add("engagement_events", type=kind, channel="email", contact_id=contact,
+            message_id=message, campaign_id=cid, variant=variant, provider="resend",
+            provider_event_id=f"demo-{message}-{kind}", occurred_at=at)
 
     def order(contact: str, at: datetime, cid: str | None, cart: str | None = None) -> str:
         total = Decimal(rng.choice([29, 49, 59, 89, 119, 129, 169]))
@@ -205,7 +203,7 @@ def generate(store: StateStore, rng: random.Random) -> dict[str, int]:
     for contact in contacts:
         variant = arms.assign(contact)
         opens, clicks, buys = SPRING_ARMS[variant]
-        message = add("messages", id=f"demo-spring-{contact}", channel="email",
+        message = add("messages", id=f"demo-spring-{contact}", channel="email", status="sent",
                       contact_id=contact, campaign_id="spring-sale", variant=variant,
                       idempotency_key=f"demo-spring-sale-{contact}", created_at=SPRING_SEND)
         engage("sent", contact, message, "spring-sale", SPRING_SEND, variant)
@@ -232,7 +230,7 @@ def generate(store: StateStore, rng: random.Random) -> dict[str, int]:
     churned = [c for c in contacts if c in last_order
                and last_order[c] < WIN_BACK_SEND - timedelta(days=45)][:800]
     for contact in churned:
-        message = add("messages", id=f"demo-winback-{contact}", channel="email",
+        message = add("messages", id=f"demo-winback-{contact}", channel="email", status="sent",
                       contact_id=contact, campaign_id="win-back", variant=None,
                       idempotency_key=f"demo-win-back-{contact}", created_at=WIN_BACK_SEND)
         engage("sent", contact, message, "win-back", WIN_BACK_SEND)

@@ -14,7 +14,6 @@ every other demo step from loading its configuration.
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -24,7 +23,7 @@ from rich.rule import Rule
 from rich.table import Table
 
 from connectors.hubspot.sandbox import SandboxConfig, SandboxServer
-from hub.cli import main as hub
+from examples.demo_campaigns import step
 
 REPO = Path(__file__).resolve().parents[1]
 URL_VARIABLE = "HUB_DEMO_HUBSPOT_URL"
@@ -65,15 +64,6 @@ def hubspot_config(var: Path) -> Path:
     path.write_text("# written by examples/demo_hubspot.py\n"
                     + yaml.safe_dump(document, sort_keys=False))
     return path
-
-
-def step(console: Console, config: Path, title: str, *args: str) -> None:
-    console.print(Rule(f"[bold]{title}"))
-    console.print(f"$ hub {' '.join(args)}", style="dim")
-    code = hub(["--config", str(config), *args])
-    if code != 0:
-        console.print(f"[red]`hub {' '.join(args)}` exited with {code}[/]")
-        sys.exit(code)
 
 
 def first_name_in_hub(var: Path, contact_id: str) -> str | None:

@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -110,8 +110,11 @@ class MessagingApp:
                    for name in set(self.settings.senders.values())}
         return delivery_handler(Callbacks(self.hub.store(), tenant=self.hub.tenant), parsers)
 
-    def funnel(self, campaign_id: str) -> SendFunnel:
+    def funnel(self, campaign_id: str, *, window: timedelta | None = None) -> SendFunnel:
+        """Its funnel; `window`: how long after a click an order converts (default 7 days)."""
         from hub.messaging import send_funnel
 
         with self.hub.store().engine.connect() as conn:
-            return send_funnel(conn, self.hub.tenant, campaign_id)
+            if window is None:
+                return send_funnel(conn, self.hub.tenant, campaign_id)
+            return send_funnel(conn, self.hub.tenant, campaign_id, window=window)

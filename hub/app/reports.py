@@ -18,7 +18,14 @@ from hub.marketing.campaigns import ab_counts, ab_evaluation, campaign_performan
 from hub.marketing.campaigns import repository as repo
 from hub.marketing.campaigns.performance import METRICS, ABData, Metric
 from hub.marketing.experiments import Evaluation
-from hub.marketing.kpis import TenantKpis, Uplift, segment_uplift, tenant_kpis
+from hub.marketing.kpis import (
+    EngagementSummary,
+    TenantKpis,
+    Uplift,
+    campaign_rates,
+    segment_uplift,
+    tenant_kpis,
+)
 from hub.model import Campaign
 
 if TYPE_CHECKING:
@@ -69,6 +76,12 @@ class Reports:
         with self.hub.store().engine.connect() as conn:
             report = campaign_performance(conn, campaign, as_of=as_of, window=window)
         return campaign, report.as_dict()
+
+    def campaign_rates(self, tenant: str, campaign_id: str
+                       ) -> dict[str | None, EngagementSummary]:
+        """Open, click, bounce, complaint and unsubscribe rates per A/B variant."""
+        with self.hub.store().engine.connect() as conn:
+            return campaign_rates(conn, tenant, campaign_id)
 
     def kpis(self, tenant: str, *, as_of: datetime, period: timedelta) -> TenantKpis:
         with self.hub.store().engine.connect() as conn:

@@ -23,6 +23,7 @@ from hub.errors import ConfigError
 
 if TYPE_CHECKING:
     from hub.marketing.experiments import Evaluation
+    from hub.marketing.kpis import EngagementSummary
 
 report_app = typer.Typer(help="Reports from the state store: attribution, A/B tests, "
                               "campaign performance, KPIs.", no_args_is_help=True)
@@ -42,7 +43,8 @@ FormatOption = Annotated[Format, typer.Option("--format", "-f", help="table, jso
 TenantOption = Annotated[str | None, typer.Option(
     help="tenant to report on [default: the tenant of hub.yaml]")]
 WindowOption = Annotated[float, typer.Option(
-    "--window", help="days after a contact's first message in which an order converts")]
+    "--window", help="days after a contact's first message (in the send funnel: after their "
+                     "first click) in which an order converts")]
 
 
 def _moment(value: str | None, option: str) -> datetime | None:
@@ -223,8 +225,13 @@ def campaign_report(
     hub = ctx.ensure_object(Hub)
     campaign, report = hub.reports.campaign_performance(
         hub.tenant_or(tenant), campaign_id, as_of=datetime.now(UTC), window=days)
-    funnel = hub.messaging_app.funnel(campaign_id)
-    report["sends"] = {**funnel.as_dict(), "converted": report.get("conversions")}
+    funnel = hub.messaging_app.funnel(campaign_id, window=days)
+    report["sends"] = funnel.as_dict()
+    by_variant = hub.reports.campaign_rates(hub.tenant_or(tenant), campaign_id)
+    report["engagement_by_variant"] = [
+        {"variant": variant, "sent": summary.sent,
+         **{name: rate.value for name, rate in summary.rates().items()}}
+        for variant, summary in by_variant.items()]
     if format is Format.JSON:
         _emit_json(report)
         return
@@ -254,12 +261,24 @@ def campaign_report(
     console.print(table)
     console.print(f"funnel: sent {funnel.sent:,} → delivered {funnel.delivered:,} → opened "
                   f"{funnel.opened:,} → clicked {funnel.clicked:,} → converted "
-                  f"{report.get('conversions') or 0:,}", markup=False)
+                  f"{funnel.converted:,}", markup=False)
     console.print(f"refused: {funnel.refusals()}", markup=False)
+    if by_variant:
+        console.print(_rates_table(campaign.id, by_variant))
     ab = report["ab_test"]
     if ab and ab.get("verdict"):
         console.print(f"A/B test ({ab['metric']} conversion): {ab['verdict']} — "
                       f"{ab['reason']}", markup=False)
+
+
+def _rates_table(campaign_id: str, by_variant: dict[str | None, EngagementSummary]) -> Table:
+    table = Table("variant", "sent", "open", "click", "bounce", "complaint", "unsubscribe",
+                  title=f"Engagement of {campaign_id} by variant")
+    for variant, summary in by_variant.items():
+        rates = [rate.value for rate in summary.rates().values()]
+        table.add_row(variant or "-", f"{summary.sent:,}",
+                      *("-" if r is None else f"{r:.1%}" for r in rates))
+    return table
 
 
 @report_app.command("kpis")
@@ -280,6 +299,8 @@ def kpis(
         return
     rows = [("open rate", str(result.engagement.open_rate)),
             ("click rate", str(result.engagement.click_rate)),
+            ("bounce rate", str(result.engagement.bounce_rate)),
+            ("unsubscribe rate", str(result.engagement.unsubscribe_rate)),
             ("cart recovery rate", str(result.cart_recovery.rate)),
             ("churn win-back rate", str(result.win_back))]
     rows += [(f"promotion revenue: {c}", f"{_money(float(v.revenue))} ({v.orders:,} orders)")

@@ -19,6 +19,7 @@ from hub.marketing.campaigns import CampaignService, CreateCampaign
 from hub.model import Campaign, CampaignType, Channel, Variant
 from hub.store import StateStore
 from hub.store import tables as t
+from tests.marketing.engagement import Seeder
 
 T0 = datetime(2026, 4, 1, 9, 0, tzinfo=UTC)
 # marketing-methods §7.2: (path, converted, count)
@@ -218,3 +219,29 @@ def test_uplift_report_against_the_unreached_members(ab_shop: StateStore,
     assert report["absolute"] == pytest.approx(2 / 3)
     code, out, _ = run(capsys, "report", "uplift", "fans", "launch", "--since", "2026-04-01")
     assert "66.7% (2 of 3)" in out
+
+
+def test_campaign_report_funnel_converts_after_a_click_and_rates_by_variant(
+        ab_shop: StateStore, capsys: pytest.CaptureFixture[str]) -> None:
+    seed = Seeder(ab_shop, campaign="launch")
+    seed.message("clicker", "A", events=(("delivered", timedelta(minutes=1)),
+                                         ("opened", timedelta(hours=1)),
+                                         ("clicked", timedelta(hours=2))))
+    seed.message("bouncer", "B", events=(("bounced_hard", timedelta(minutes=1)),))
+    seed.order("clicker", timedelta(days=2))  # two days after the click
+    code, out, _ = run(capsys, "report", "campaign", "launch", "--format", "json")
+    assert code == 0
+    report = json.loads(out)
+    assert (report["sends"]["clicked"], report["sends"]["converted"]) == (1, 1)
+    assert report["engagement_by_variant"] == [
+        {"variant": "A", "sent": 1, "open_rate": 1.0, "click_rate": 1.0, "bounce_rate": 0.0,
+         "complaint_rate": 0.0, "unsubscribe_rate": 0.0},
+        {"variant": "B", "sent": 1, "open_rate": 0.0, "click_rate": 0.0, "bounce_rate": 1.0,
+         "complaint_rate": 0.0, "unsubscribe_rate": 0.0}]
+    code, out, _ = run(capsys, "report", "campaign", "launch", "--window", "1")
+    assert code == 0
+    assert "clicked 1 → converted 0" in out  # the order came after a one-day window
+    assert "Engagement of launch by variant" in out
+    code, _, err = run(capsys, "report", "campaign", "launch", "--window", "0")
+    assert code == 2
+    assert "--window must be a positive number of days" in err

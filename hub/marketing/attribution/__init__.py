@@ -1,6 +1,7 @@
 """Revenue attribution: each conversion's revenue credited to the touchpoints before it.
 
 - `records`: touchpoints and conversions, validated;
+- `engagement`: the opens and clicks the send path recorded, as touchpoints;
 - `journeys`: touchpoints grouped once per conversion's lookback window;
 - `models`: the models, and the weights of the heuristic ones (first and last touch, last
   non-direct, linear, position based, time decay);

@@ -3,7 +3,8 @@ campaign out, for one model or several side by side.
 
 Conversions are completed orders (`hub.marketing.common.orders`) placed in [since, until];
 the touchpoints read are those that can fall in some conversion's lookback window,
-[since - lookback, until]. Journeys are built once and credited by every requested model
+[since - lookback, until], with the opens and clicks the send path recorded
+(`engagement`). Journeys are built once and credited by every requested model
 (`credit`), so comparing seven models costs little more than one.
 """
 
@@ -18,6 +19,7 @@ import sqlalchemy as sa
 
 from hub.errors import ConfigError
 from hub.marketing.attribution.credit import AttributionResult, credit
+from hub.marketing.attribution.engagement import engagement_touchpoints
 from hub.marketing.attribution.journeys import build_journeys
 from hub.marketing.attribution.models import AttributionModel
 from hub.marketing.attribution.records import Conversion, Touchpoint
@@ -43,6 +45,8 @@ def attribution_inputs(conn: sa.Connection, tenant: str, *, since: datetime | No
         stmt = stmt.where(tp.occurred_at <= until)
     touchpoints = [Touchpoint(r.contact_id, r.occurred_at, r.channel, r.campaign_id)
                    for r in conn.execute(stmt)]
+    touchpoints += engagement_touchpoints(
+        conn, tenant, since=None if since is None else since - lookback, until=until)
     return touchpoints, conversions
 
 

@@ -6,6 +6,9 @@ say "12.5 % (25 of 200)" and an empty denominator reads "n/a", never 0 %.
 
     open rate            messages opened / messages sent             (EmailEvent OPEN / SENT)
     click rate           messages clicked / messages sent            (EmailEvent CLICK / SENT)
+    bounce rate          messages bounced (hard or soft) / messages sent
+    complaint rate       messages marked as spam / messages sent
+    unsubscribe rate     unsubscribes credited to a message / messages sent
     cart recovery rate   recovered carts / abandoned carts           (cart + order linkage)
     churn win-back rate  recipients ordering within 14 days / recipients of win-back messages
     conversion uplift    conversion of the treated minus that of the holdout (with a z-test)
@@ -56,6 +59,7 @@ class Engagement:
     message: str
     type: str
     contact_id: str | None = None
+    variant: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +85,24 @@ class EngagementSummary:
     @property
     def click_to_open_rate(self) -> Rate:
         return Rate(self.clicked, self.opened)
+
+    @property
+    def bounce_rate(self) -> Rate:
+        return Rate(self.bounced, self.sent)
+
+    @property
+    def complaint_rate(self) -> Rate:
+        return Rate(self.complained, self.sent)
+
+    @property
+    def unsubscribe_rate(self) -> Rate:
+        return Rate(self.unsubscribed, self.sent)
+
+    def rates(self) -> dict[str, Rate]:
+        """Every rate by name, as reports list them."""
+        return {"open_rate": self.open_rate, "click_rate": self.click_rate,
+                "bounce_rate": self.bounce_rate, "complaint_rate": self.complaint_rate,
+                "unsubscribe_rate": self.unsubscribe_rate}
 
 
 def summarise_engagement(events: Iterable[Engagement]) -> EngagementSummary:
@@ -108,6 +130,15 @@ def summarise_engagement(events: Iterable[Engagement]) -> EngagementSummary:
         complained=distinct(EngagementType.COMPLAINED),
         unsubscribed=distinct(EngagementType.UNSUBSCRIBED),
     )
+
+
+def summarise_by_variant(events: Iterable[Engagement]) -> dict[str | None, EngagementSummary]:
+    """One summary per A/B variant (None: messages sent without one)."""
+    grouped: dict[str | None, list[Engagement]] = defaultdict(list)
+    for event in events:
+        grouped[event.variant].append(event)
+    return {variant: summarise_engagement(found) for variant, found in
+            sorted(grouped.items(), key=lambda kv: (kv[0] is None, kv[0] or ""))}
 
 
 def open_rate(events: Iterable[Engagement]) -> Rate:

@@ -29,6 +29,7 @@ from hub.marketing.kpis.formulas import (
     cart_recovery,
     conversion_uplift,
     promotion_attribution,
+    summarise_by_variant,
     summarise_engagement,
     win_back_rate,
 )
@@ -39,9 +40,17 @@ from hub.store import tables as t
 def campaign_engagement(conn: sa.Connection, tenant: str, campaign_id: str) -> list[Engagement]:
     e = t.engagement_events.c
     rows = conn.execute(
-        sa.select(e.id, e.message_id, e.type, e.contact_id)
+        sa.select(e.id, e.message_id, e.type, e.contact_id, e.variant)
         .where(e.tenant == tenant, e.campaign_id == campaign_id))
-    return [Engagement(r.message_id or r.id, r.type, r.contact_id) for r in rows]
+    return [Engagement(r.message_id or r.id, r.type, r.contact_id, r.variant) for r in rows]
+
+
+def campaign_rates(conn: sa.Connection, tenant: str, campaign_id: str
+                   ) -> dict[str | None, EngagementSummary]:
+    """The campaign's engagement per A/B variant (None: messages without one): open, click,
+    bounce, complaint and unsubscribe rates over the messages sent, from the events the
+    providers reported."""
+    return summarise_by_variant(campaign_engagement(conn, tenant, campaign_id))
 
 
 def first_messages(conn: sa.Connection, tenant: str,
@@ -122,6 +131,8 @@ class TenantKpis:
             "as_of": self.as_of.isoformat(), "period_days": self.period / timedelta(days=1),
             "open_rate": rate(self.engagement.open_rate),
             "click_rate": rate(self.engagement.click_rate),
+            "bounce_rate": rate(self.engagement.bounce_rate),
+            "unsubscribe_rate": rate(self.engagement.unsubscribe_rate),
             "cart_recovery_rate": rate(self.cart_recovery.rate),
             "cart_recovered_revenue": str(self.cart_recovery.recovered_revenue),
             "churn_win_back_rate": rate(self.win_back),

@@ -132,6 +132,13 @@ EVENTS: Final[dict[str, EventSource]] = {
         "campaign_id": ValueType.STRING, "variant": ValueType.STRING},
         {"channel": ("email",), "type": ("clicked",)}),
 }
+# the delivery events' own names (`email.opened`, as Resend's webhooks say) read the same rows
+EVENTS.update({
+    "email.opened": EVENTS["email.open"], "email.clicked": EVENTS["email.click"],
+    "email.delivered": EventSource("engagement_events", "occurred_at", {
+        "campaign_id": ValueType.STRING, "variant": ValueType.STRING},
+        {"channel": ("email",), "type": ("delivered",)}),
+})
 
 # engagement leaves: a word people use → the stored engagement types it covers
 ENGAGEMENT_TYPES: Final[dict[str, tuple[str, ...]]] = {

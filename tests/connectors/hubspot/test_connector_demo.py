@@ -3,30 +3,21 @@
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 import pytest
 from rich.console import Console
 
 from examples import demo_hubspot
-from examples.shop import generate
 from hub.cli import main as hub
-
-REPO = Path(__file__).resolve().parents[3]
+from tests.examples.demo_project import small_demo
 
 
 @pytest.mark.slow
 def test_the_demo_syncs_to_hubspot_and_pulls_a_change_back(
         tmp_path: Path, capsys: pytest.CaptureFixture[str],
         monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("HUB_DATABASE_URL", "HUB_CONFIG"):
-        monkeypatch.delenv(name, raising=False)
-    demo = tmp_path / "examples" / "demo"
-    demo.mkdir(parents=True)
-    shutil.copy(REPO / "examples" / "demo" / "hub.yaml", demo / "hub.yaml")
-    (tmp_path / "mappings").symlink_to(REPO / "mappings")  # hub.yaml names ../../mappings
-    generate(demo / "var" / "shop.db", customers_count=300)
+    demo = small_demo(tmp_path, monkeypatch).parent
     assert hub(["--config", str(demo / "hub.yaml"), "db", "upgrade"]) == 0
 
     demo_hubspot.run(Console(width=200), demo / "var", demo / "hub.yaml")
