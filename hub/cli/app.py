@@ -34,6 +34,7 @@ from hub.cli import (
     report,
     sandbox,
     segments,
+    streams,
     sync,
 )
 from hub.cli.output import console, errors
@@ -42,8 +43,8 @@ from hub.errors import ConfigError, HubError
 __all__ = ["app", "build_app", "console", "errors", "main", "run"]
 
 # in the order `hub --help` lists them (commands first, then groups, as typer does)
-COMMAND_MODULES = (check, init, sandbox, sync, campaigns, leads, report, segments, config,
-                   connectors, db, dlq, mappings)
+COMMAND_MODULES = (check, init, sandbox, sync, campaigns, leads, report, segments, streams,
+                   config, connectors, db, dlq, mappings)
 
 
 def hub_version() -> str:

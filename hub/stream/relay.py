@@ -21,6 +21,7 @@ from hub.store import StateStore
 log = logging.getLogger(__name__)
 
 Send = Callable[[DomainEvent], Awaitable[None]]
+Close = Callable[[], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -30,11 +31,25 @@ class RelayPass:
 
 
 class OutboxRelay:
-    def __init__(self, store: StateStore, send: Send, *, batch: int = 200) -> None:
-        self.store, self.send, self.batch = store, send, batch
+    """`exclusive` (with a broker) holds the relay lock for each batch. Embedded mode, where
+    `send` runs the consumers in this process and they write to the store themselves, marks
+    each event in its own transaction instead: another relay may then apply an event too,
+    which the consumers' inbox makes harmless."""
+
+    def __init__(self, store: StateStore, send: Send, *, batch: int = 200,
+                 exclusive: bool = True, close: Close | None = None) -> None:
+        self.store, self.send, self.batch, self.exclusive = store, send, batch, exclusive
+        self._close = close
+
+    async def aclose(self) -> None:
+        """Let go of the broker connection."""
+        if self._close is not None:
+            await self._close()
 
     async def relay_once(self) -> RelayPass:
         """Send one batch; never raises for a broker failure (it is in the result)."""
+        if not self.exclusive:
+            return await self._one_by_one()
         sent: list[int] = []
         error = None
         with self.store.transaction() as tx:
@@ -48,6 +63,18 @@ class OutboxRelay:
                 sent.append(seq)
             tx.outbox.mark_relayed(sent)
         return RelayPass(len(sent), error)
+
+    async def _one_by_one(self) -> RelayPass:
+        with self.store.transaction() as tx:
+            pending = tx.outbox.pending_events(self.batch)
+        for n, (seq, event) in enumerate(pending):
+            try:
+                await self.send(event)
+            except Exception as exc:
+                return RelayPass(n, f"{type(exc).__name__}: {exc}")
+            with self.store.transaction() as tx:
+                tx.outbox.mark_relayed([seq])
+        return RelayPass(len(pending))
 
     async def drain(self) -> RelayPass:
         """Relay until the outbox is empty or the broker fails."""

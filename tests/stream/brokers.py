@@ -73,7 +73,7 @@ async def _rabbit(url: str, route: Route, expected: int) -> list[DomainEvent]:
 async def _redis(url: str, route: Route) -> list[DomainEvent]:
     import redis.asyncio as redis
 
-    client = redis.from_url(url)
+    client: Any = redis.from_url(url)
     try:
         entries = await client.xrange(route.subject)
         return [_event(BinaryMessageFormatV1.parse(fields[b"__data__"])[0])

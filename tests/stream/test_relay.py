@@ -45,6 +45,7 @@ async def test_an_unreachable_broker_marks_nothing_and_the_relay_catches_up(
     events = _write(store, tenant)
     away = BrokerPublisher(unreachable(broker_url), {"probe": [CART_UPDATED]})
     result = await OutboxRelay(store, away).drain()
+    await away.close()
     assert result.sent == 0
     assert result.error
     assert _unrelayed(store) == N  # held in the outbox

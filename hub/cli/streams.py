@@ -1,0 +1,49 @@
+"""`hub worker`, `hub daemon` and `hub streams docs`: the long-running processes."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from collections.abc import Awaitable, Callable
+from typing import Annotated
+
+import typer
+
+from hub.app import Hub
+from hub.cli.output import console
+
+
+def register(app: typer.Typer) -> None:
+    app.command("worker")(worker)
+
+
+def worker(
+    ctx: typer.Context,
+    ack_wait: Annotated[float, typer.Option(
+        help="seconds before a message a dead worker held goes to another (NATS)")] = 30.0,
+    claim_after: Annotated[float, typer.Option(
+        help="seconds before an entry a dead worker held goes to another (Redis)")] = 30.0,
+) -> None:
+    """Consume the broker (hub.yaml's broker.url) as one of any number of competing workers;
+    SIGTERM lets the messages in hand finish and be acknowledged, then exits."""
+    from hub.stream.worker import WorkerOptions
+
+    hub: Hub = ctx.obj
+    streams = hub.streams
+    options = WorkerOptions(ack_wait=ack_wait, claim_after=claim_after)
+    console.print(f"worker: consuming {streams.broker_url} for tenant {hub.tenant!r}",
+                  markup=False, highlight=False)
+    until_signalled(lambda stop: streams.work(stop, options))
+
+
+def until_signalled(body: Callable[[asyncio.Event], Awaitable[None]]) -> None:
+    """Run `body(stop)`; SIGTERM or SIGINT sets `stop`, and the body winds down itself."""
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        await body(stop)
+
+    asyncio.run(main())
