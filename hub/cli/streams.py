@@ -14,7 +14,22 @@ from hub.cli.output import console
 
 
 def register(app: typer.Typer) -> None:
+    app.command("daemon")(daemon)
     app.command("worker")(worker)
+
+
+def daemon(ctx: typer.Context) -> None:
+    """Run hub.yaml's schedules (each tick once across every daemon sharing the store) and
+    relay the outbox to the broker (or, with none, to the subscribers in this process);
+    SIGTERM lets the run in hand finish and record its end, then exits."""
+    from hub.app.daemon import run_daemon, schedule_entries
+
+    hub: Hub = ctx.obj
+    entries = schedule_entries(hub)
+    where = hub.streams.broker_url or "the subscribers in this process (embedded mode)"
+    console.print(f"daemon: {len(entries)} schedule(s); relaying the outbox to {where}",
+                  markup=False, highlight=False)
+    until_signalled(lambda stop: run_daemon(hub, stop))
 
 
 def worker(

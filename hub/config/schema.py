@@ -96,6 +96,8 @@ class Schedule(Strict):
         return value
 
 
+# what a schedule may run besides pipelines
+JOBS = ("rfm-snapshot", "segments-refresh", "triggers-run")
 BROKER_SCHEMES = ("nats", "amqp", "redis", "kafka")
 
 

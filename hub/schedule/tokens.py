@@ -39,7 +39,8 @@ def finish_tick(store: StateStore, schedule: str, tick: datetime, error: str | N
 def last_tick(store: StateStore, schedule: str) -> datetime | None:
     c = t.schedule_ticks.c
     with store.engine.connect() as conn:
-        last: datetime | None = conn.execute(sa.select(sa.func.max(c.tick, type_=c.tick.type)).where(
+        newest = sa.func.max(c.tick, type_=c.tick.type)
+        last: datetime | None = conn.execute(sa.select(newest).where(
             c.tenant == store.tenant, c.schedule == schedule)).scalar()
     return last
 
