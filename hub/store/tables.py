@@ -331,17 +331,15 @@ processed_events = sa.Table(
     sa.Column("processed_at", UtcDateTime, nullable=False),
 )
 
-schedule_ticks = sa.Table(
+schedule_ticks = sa.Table(  # one row per fired cron tick: the token that fires it once
     "schedule_ticks", metadata,
     sa.Column("tenant", Id, primary_key=True),
     sa.Column("schedule", sa.String(100), primary_key=True),
-    sa.Column("tick", UtcDateTime, primary_key=True, doc="the cron time this row fires"),
-    sa.Column("owner", sa.String(64), nullable=False, doc="the daemon that fired it"),
+    sa.Column("tick", UtcDateTime, primary_key=True),
+    sa.Column("owner", sa.String(64), nullable=False),  # the daemon that fired it
     sa.Column("status", sa.String(12), nullable=False, doc="running | done | failed"),
-    sa.Column("fired_at", UtcDateTime, nullable=False),
-    sa.Column("finished_at", UtcDateTime),
-    sa.Column("error", sa.Text),
-)
+    sa.Column("fired_at", UtcDateTime, nullable=False), sa.Column("finished_at", UtcDateTime),
+    sa.Column("error", sa.Text))
 
 send_ledger = sa.Table(
     "send_ledger", metadata,

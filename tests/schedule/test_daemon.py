@@ -71,7 +71,8 @@ async def test_three_daemons_fire_each_tick_exactly_once(store_url: str) -> None
     daemons = [Daemon(s, [entry], lambda _t: runs.update([clock.now]), clock=clock)
                for s in stores]
     stop, wakes = asyncio.Event(), [asyncio.Event() for _ in daemons]
-    tasks = [asyncio.ensure_future(d.run(stop, wake=w)) for d, w in zip(daemons, wakes, strict=True)]
+    tasks = [asyncio.ensure_future(d.run(stop, wake=w))
+             for d, w in zip(daemons, wakes, strict=True)]
     await asyncio.sleep(0)  # a yield, not a wait: each daemon reads the clock as it starts
     try:
         for n in range(1, ticks + 1):

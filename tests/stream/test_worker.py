@@ -83,3 +83,10 @@ async def test_a_killed_worker_loses_nothing_and_applies_nothing_twice(
         assert processed(store, consumer) == N
         # one pending reminder per cart: each event's effect exactly once
         assert pending_reminders(store) == sorted(f"c{i}" for i in range(N))
+
+
+def test_a_worker_without_a_broker_is_refused(tmp_path: Path, tenant: str) -> None:
+    from hub.cli import main
+
+    config = write_project(tmp_path, tenant, None)
+    assert main(["-c", str(config), "worker"]) == 2
