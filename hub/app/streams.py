@@ -59,14 +59,31 @@ class Streams:
             if event.type in consumer.types:
                 await asyncio.to_thread(consumer.handle, event)
 
-    async def work(self, stop: asyncio.Event, options: WorkerOptions | None = None) -> None:
-        """Consume the broker until `stop` is set (`hub worker`)."""
+    def asyncapi(self) -> str:
+        """The AsyncAPI document of the subscribers a worker runs (`hub streams docs`)."""
+        from importlib.metadata import PackageNotFoundError, version
+
+        from hub.stream.worker import asyncapi
+
+        try:
+            release = version("marketing-hub")
+        except PackageNotFoundError:  # pragma: no cover - running from a source tree
+            release = "dev"
+        return asyncapi(self._required_url(), self.hub.tenant, self.consumers, release)
+
+    def _required_url(self) -> str:
         from hub.errors import ConfigError
-        from hub.stream.worker import run_worker
 
         url = self.broker_url
         if url is None:
             raise ConfigError("hub.yaml names no broker (broker.url), so there is nothing for "
                               "a worker to consume: the daemon applies events itself")
+        return url
+
+    async def work(self, stop: asyncio.Event, options: WorkerOptions | None = None) -> None:
+        """Consume the broker until `stop` is set (`hub worker`)."""
+        from hub.stream.worker import run_worker
+
+        url = self._required_url()
         self.hub.store()  # the schema is current before any handler writes
         await run_worker(url, self.hub.tenant, self.consumers, stop, options)

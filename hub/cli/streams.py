@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import signal
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -13,9 +14,29 @@ from hub.app import Hub
 from hub.cli.output import console
 
 
+streams_app = typer.Typer(help="The event streams.", no_args_is_help=True)
+
+
 def register(app: typer.Typer) -> None:
     app.command("daemon")(daemon)
     app.command("worker")(worker)
+    app.add_typer(streams_app, name="streams")
+
+
+@streams_app.command("docs")
+def docs(
+    ctx: typer.Context,
+    out: Annotated[Path | None, typer.Option(
+        "--out", "-o", help="write the document here instead of printing it")] = None,
+) -> None:
+    """Write the AsyncAPI 3.0 document (JSON) of the event streams the worker consumes."""
+    hub: Hub = ctx.obj
+    document = hub.streams.asyncapi()
+    if out is None:
+        console.print(document, markup=False, highlight=False, soft_wrap=True)
+    else:
+        out.write_text(document + "\n")
+        console.print(f"wrote {out}", markup=False, highlight=False)
 
 
 def daemon(ctx: typer.Context) -> None:

@@ -100,3 +100,13 @@ async def run_worker(url: str, tenant: str, consumers: list[Consumer], stop: asy
         await stop.wait()
     finally:
         await broker.stop()
+
+
+def asyncapi(url: str, tenant: str, consumers: Iterable[Consumer], version: str) -> str:
+    """The AsyncAPI 3.0 document of the worker's subscribers, as JSON."""
+    from faststream.specification import AsyncAPI
+
+    broker = build_worker(url, tenant, consumers)
+    spec = AsyncAPI(broker, title="Marketing Hub events", version=version,
+                    description="Domain events (the DomainEvent envelope) per tenant and type")
+    return str(spec.to_specification().to_json())
