@@ -13,7 +13,6 @@ import typer
 from hub.app import Hub
 from hub.cli.output import console
 
-
 streams_app = typer.Typer(help="The event streams.", no_args_is_help=True)
 
 
