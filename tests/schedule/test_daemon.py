@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -16,19 +15,6 @@ from hub.store import StateStore
 
 T0 = datetime(2026, 1, 5, 7, 0, tzinfo=UTC)
 EVERY_MINUTE = "* * * * *"
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def store_url(request: pytest.FixtureRequest) -> str:
-    return str(request.getfixturevalue(f"{request.param}_url"))
-
-
-@pytest.fixture
-def store(store_url: str) -> Iterator[StateStore]:
-    s = StateStore(store_url)
-    s.ensure_schema()
-    yield s
-    s.close()
 
 
 def test_the_cron_is_read_in_the_schedules_time_zone() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -15,7 +16,7 @@ from hub.config.schema import HubConfig
 README = Path(__file__).resolve().parents[2] / "README.md"
 
 
-def example() -> dict[str, object]:
+def example() -> dict[str, Any]:
     text = README.read_text()
     start = text.index("## Streaming and schedules\n")
     [block] = re.findall(r"```yaml\n(.*?)```", text[start:text.index("\n## ", start + 1)],
@@ -42,7 +43,7 @@ def test_bad_values_are_refused(path: tuple[str, ...], value: str, message: str)
     doc = example()
     node = doc
     for key in path[:-1]:
-        node = node[key]  # type: ignore[index]
-    node[path[-1]] = value  # type: ignore[index]
+        node = node[key]
+    node[path[-1]] = value
     with pytest.raises(ValidationError, match=re.escape(message)):
         HubConfig.model_validate(doc)

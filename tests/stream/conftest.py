@@ -1,22 +1,12 @@
-"""A state store per test and the real brokers by name."""
+"""A tenant per test and the real brokers by name (the store fixtures are the hub's own)."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 
 import pytest
 
-from hub.store import StateStore
 from hub.testing.services import require_service
-
-
-@pytest.fixture
-def store(sqlite_url: str) -> Iterator[StateStore]:
-    s = StateStore(sqlite_url)
-    s.ensure_schema()
-    yield s
-    s.close()
 
 
 @pytest.fixture
