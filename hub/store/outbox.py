@@ -43,13 +43,9 @@ class Outbox:
         return [(r.seq, DomainEvent.model_validate(r.envelope)) for r in rows]
 
     def lock_relay(self) -> None:
-        """Make this transaction the only relay until it ends: two relays sending the same
-        rows would duplicate them and could reorder one key's events."""
-        if self.conn.dialect.name == "postgresql":
-            self.conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_RELAY_LOCK)))
-        else:  # SQLite: the first write takes the database's one write lock until commit
-            self.conn.execute(sa.update(t.outbox).where(t.outbox.c.seq < 0)
-                              .values(relayed_at=None))
+        """On PostgreSQL, make this transaction the only relay until it ends: two relays
+        sending the same rows would duplicate them and could reorder one key's events."""
+        self.conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_RELAY_LOCK)))
 
     def unrelayed_count(self) -> int:
         return int(self.conn.execute(sa.select(sa.func.count()).select_from(t.outbox)

@@ -1,7 +1,9 @@
 """The outbox relay: unrelayed events, in append order, to the broker, marked after its ack.
 
-One relay sends at a time (the store's relay lock, held for one batch), so events leave in
-the order they were committed and each key's events stay in order. An event is marked only
+On PostgreSQL one relay sends at a time (an advisory lock held for one batch), so events
+leave in the order they were committed and each key's events stay in order, however many
+daemons run. SQLite's only lock would stop every writer while the broker answers, so there
+the relay takes none: one daemon per SQLite store relays. An event is marked only
 once the broker acknowledged it; when the broker is away the batch stops at the first failure,
 what was acknowledged is marked, and the rest waits in the outbox for the next attempt. A crash
 between the ack and the mark re-sends: consumers drop the copy by event id.
@@ -31,10 +33,10 @@ class RelayPass:
 
 
 class OutboxRelay:
-    """`exclusive` (with a broker) holds the relay lock for each batch. Embedded mode, where
-    `send` runs the consumers in this process and they write to the store themselves, marks
-    each event in its own transaction instead: another relay may then apply an event too,
-    which the consumers' inbox makes harmless."""
+    """`exclusive` (with a broker, on PostgreSQL) holds the relay lock for each batch.
+    Otherwise (embedded mode, where `send` runs the consumers and they write to the store
+    themselves, or SQLite) no transaction stays open while sending; another relay may then
+    send an event too, which the consumers' inbox makes harmless."""
 
     def __init__(self, store: StateStore, send: Send, *, batch: int = 200,
                  exclusive: bool = True, close: Close | None = None) -> None:
@@ -48,8 +50,8 @@ class OutboxRelay:
 
     async def relay_once(self) -> RelayPass:
         """Send one batch; never raises for a broker failure (it is in the result)."""
-        if not self.exclusive:
-            return await self._one_by_one()
+        if not self.exclusive or self.store.backend != "postgresql":
+            return await self._unlocked()
         sent: list[int] = []
         error = None
         with self.store.transaction() as tx:
@@ -64,17 +66,21 @@ class OutboxRelay:
             tx.outbox.mark_relayed(sent)
         return RelayPass(len(sent), error)
 
-    async def _one_by_one(self) -> RelayPass:
+    async def _unlocked(self) -> RelayPass:
         with self.store.transaction() as tx:
             pending = tx.outbox.pending_events(self.batch)
-        for n, (seq, event) in enumerate(pending):
+        sent: list[int] = []
+        error = None
+        for seq, event in pending:
             try:
                 await self.send(event)
             except Exception as exc:
-                return RelayPass(n, f"{type(exc).__name__}: {exc}")
-            with self.store.transaction() as tx:
-                tx.outbox.mark_relayed([seq])
-        return RelayPass(len(pending))
+                error = f"{type(exc).__name__}: {exc}"
+                break
+            sent.append(seq)
+        with self.store.transaction() as tx:
+            tx.outbox.mark_relayed(sent)
+        return RelayPass(len(sent), error)
 
     async def drain(self) -> RelayPass:
         """Relay until the outbox is empty or the broker fails."""
