@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from hub.app.pipelines import Pipelines
     from hub.app.reports import Reports
     from hub.app.schema import Schema
+    from hub.app.streams import Streams
     from hub.config import LoadedConfig
     from hub.engine import SyncEngine
     from hub.marketing.campaigns import CampaignService
@@ -35,7 +36,7 @@ if TYPE_CHECKING:
 
 DEFAULT_TENANT = "default"
 # the cached services that hold the store
-_OVER_THE_STORE = ("sync_engine", "campaigns", "messaging_app")
+_OVER_THE_STORE = ("sync_engine", "campaigns", "messaging_app", "streams")
 
 
 class Hub:
@@ -144,6 +145,13 @@ class Hub:
         from hub.app.pipelines import Pipelines
 
         return Pipelines(self)
+
+    @cached_property
+    def streams(self) -> Streams:
+        """The outbox relay, the broker's consumers and the worker."""
+        from hub.app.streams import Streams
+
+        return Streams(self)
 
     @cached_property
     def sync_engine(self) -> SyncEngine:

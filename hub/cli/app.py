@@ -35,6 +35,7 @@ from hub.cli import (
     report,
     sandbox,
     segments,
+    streams,
     sync,
 )
 from hub.cli.output import console, errors
@@ -44,7 +45,7 @@ __all__ = ["app", "build_app", "console", "errors", "main", "run"]
 
 # in the order `hub --help` lists them (commands first, then groups, as typer does)
 COMMAND_MODULES = (check, init, sandbox, sync, messaging, campaigns, leads, report, segments,
-                   config, connectors, db, dlq, mappings)
+                   streams, config, connectors, db, dlq, mappings)
 
 
 def hub_version() -> str:

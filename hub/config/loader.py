@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from hub.config.schema import HubConfig
+from hub.config.schema import JOBS, HubConfig
 from hub.config.secrets import resolve_references
 from hub.config.yaml_source import YamlDocument, load_yaml, problems_from, validate
 from hub.connector import Connector, ConnectorSettings
@@ -164,7 +164,8 @@ def _check_schedules(loaded: LoadedConfig) -> list[Problem]:
     problems = []
     for name, schedule in loaded.config.schedules.items():
         for i, target in enumerate(schedule.run):
-            if target not in loaded.config.pipelines:
-                problems.append(loaded.doc.problem(("schedules", name, "run", i),
-                                                   f"no pipeline named {target!r}"))
+            if target not in loaded.config.pipelines and target not in JOBS:
+                problems.append(loaded.doc.problem(
+                    ("schedules", name, "run", i),
+                    f"no pipeline named {target!r}, nor a job ({', '.join(JOBS)})"))
     return problems

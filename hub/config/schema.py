@@ -4,6 +4,7 @@ so they are kept as raw mappings here and validated against each connector's own
 from __future__ import annotations
 
 from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
 from croniter import croniter
@@ -78,8 +79,41 @@ class Schedule(Strict):
 
     cron: str
     run: list[str] = Field(min_length=1)
+    timezone: str = Field(default="UTC", description="IANA zone the cron is read in")
+    # ticks the daemon missed (it was down): forget them, or run once for all of them
+    missed: Literal["skip", "catch_up_once"] = "skip"
 
     _cron = field_validator("cron")(_valid_cron)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{value!r} is not an IANA time zone (e.g. 'Europe/Paris')"
+                             ) from None
+        return value
+
+
+# what a schedule may run besides pipelines
+JOBS = ("rfm-snapshot", "segments-refresh", "triggers-run")
+BROKER_SCHEMES = ("nats", "amqp", "redis", "kafka")
+
+
+class BrokerConfig(Strict):
+    """The message broker events are relayed to; without one, the outbox is the queue."""
+
+    url: str
+
+    @field_validator("url")
+    @classmethod
+    def _known_scheme(cls, value: str) -> str:
+        scheme = value.partition("://")[0]
+        if "://" not in value or scheme not in BROKER_SCHEMES:
+            raise ValueError("expected nats://, amqp://, redis:// or kafka:// followed by "
+                             "the broker's address")
+        return value
 
 
 class StoreConfig(Strict):
@@ -104,6 +138,7 @@ class HubConfig(Strict):
     connections: dict[str, Connection] = Field(default_factory=dict)
     pipelines: dict[str, Pipeline] = Field(default_factory=dict)
     schedules: dict[str, Schedule] = Field(default_factory=dict)
+    broker: BrokerConfig | None = None
     # interpreted by the marketing services, which validate them with their own located errors
     segments: dict[str, Any] = Field(default_factory=dict)
     triggers: dict[str, Any] = Field(default_factory=dict)

@@ -15,6 +15,8 @@ import sqlalchemy as sa
 from hub.model.events import DomainEvent
 from hub.store import tables as t
 
+_RELAY_LOCK = 0x6875625F72656C  # the advisory lock id of the outbox relay ("hub_rel")
+
 
 def _now() -> datetime:
     return datetime.now(UTC)
@@ -39,6 +41,15 @@ class Outbox:
             sa.select(o.seq, o.envelope).where(o.relayed_at.is_(None)).order_by(o.seq).limit(limit)
         )
         return [(r.seq, DomainEvent.model_validate(r.envelope)) for r in rows]
+
+    def lock_relay(self) -> None:
+        """On PostgreSQL, make this transaction the only relay until it ends: two relays
+        sending the same rows would duplicate them and could reorder one key's events."""
+        self.conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_RELAY_LOCK)))
+
+    def unrelayed_count(self) -> int:
+        return int(self.conn.execute(sa.select(sa.func.count()).select_from(t.outbox)
+                                     .where(t.outbox.c.relayed_at.is_(None))).scalar_one())
 
     def mark_relayed(self, seqs: Iterable[int]) -> None:
         seqs = list(seqs)

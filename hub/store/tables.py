@@ -329,6 +329,17 @@ field_versions = sa.Table(
     sa.Column("applied_at", UtcDateTime, nullable=False, doc="when the applied change occurred"),
     sa.Column("event_id", sa.String(200), nullable=False, doc="the vendor event that made it"))
 
+schedule_ticks = sa.Table(  # one row per fired cron tick: the token that fires it once
+    "schedule_ticks", metadata,
+    sa.Column("tenant", Id, primary_key=True),
+    sa.Column("schedule", sa.String(100), primary_key=True),
+    sa.Column("tick", UtcDateTime, primary_key=True),
+    sa.Column("owner", sa.String(64), nullable=False),  # the daemon that fired it
+    sa.Column("status", sa.String(12), nullable=False, doc="running | done | failed"),
+    sa.Column("fired_at", UtcDateTime, nullable=False), sa.Column("finished_at", UtcDateTime),
+    sa.Column("error", sa.Text))
+
+
 # ---- marketing services ----------------------------------------------------------------------
 
 rfm_snapshots = sa.Table(
