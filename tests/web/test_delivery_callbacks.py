@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -217,3 +218,30 @@ def test_a_stop_texted_to_the_account_opts_the_number_out_at_once(setup: Setup) 
         "X-Twilio-Signature": signature(setup.twilio.config.auth_token, setup.hook("sms"),
                                         [])})
     assert not_form.status_code in (400, 403)
+
+
+def test_a_stop_texted_between_two_batches_stops_the_campaign_for_that_number(
+        setup: Setup) -> None:
+    phones = {f"s{i}": f"+1415555{i:04d}" for i in range(4)}
+    for contact, phone in phones.items():
+        add_contact(setup.store, contact, channel="sms", phone=phone)
+    app = setup.hub.messaging_app
+    app.service.enqueue(intent(c, channel="sms", template="sms") for c in phones)
+    first = asyncio.run(app.send(["sms"], budget=2))["sms"]
+    reached = {m.to for m in setup.twilio.state.sent()}
+    assert (first.sent, len(reached)) == (2, 2)
+    stopper = sorted(set(phones.values()) - reached)[0]
+
+    setup.twilio.state.text(stopper, FROM, "STOP")  # while the campaign is still sending
+    assert setup.twilio.state.callbacks.wait_idle(30)
+    rest = asyncio.run(app.send(["sms"]))["sms"]
+
+    assert (rest.sent, rest.suppressed + sum(rest.refused.values())) == (1, 1)
+    sent_to = Counter(m.to for m in setup.twilio.state.sent())
+    assert stopper not in sent_to
+    assert sorted(sent_to) == sorted(set(phones.values()) - {stopper})
+    with setup.store.engine.connect() as conn:
+        refused = conn.execute(sa.select(t.message_refusals.c.contact_id,
+                                         t.message_refusals.c.reason)).all()
+    contact = next(c for c, p in phones.items() if p == stopper)
+    assert [r.contact_id for r in refused] == [contact]
