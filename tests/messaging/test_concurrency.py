@@ -32,6 +32,7 @@ from connectors.twilio.callbacks import parse_callback
 from hub.messaging.callbacks import Callbacks
 from hub.messaging.config import messaging_from_config
 from hub.messaging.service import Messaging
+from hub.model.people import Channel
 from hub.store import StateStore
 from hub.store import tables as t
 from tests.messaging.conftest import NO_WAIT, NOW, Clock, add_contact, intent, write_templates
@@ -42,7 +43,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 WORKERS = 4
 ZONES = ["Europe/Paris", "Asia/Tokyo", "America/Los_Angeles", "Pacific/Auckland", None]
 CAMPAIGNS = ["spring", "win_back", "vip"]
-SETTINGS = {"caps": {"email": {"per_week": 3, "per_day": 2},
+SETTINGS: dict[str, Any] = {"caps": {"email": {"per_week": 3, "per_day": 2},
                      "sms": {"per_week": 2, "per_day": 1}},
             "unsubscribe": {"secret": "s"}}
 
@@ -113,7 +114,7 @@ def _stop(store: StateStore, drawn: list[dict[str, Any]], when: str) -> None:
 def _race(store: StateStore, folder: Path, clock: Clock,
           during: Callable[[], None] = lambda: None) -> list[RecordingSender]:
     barrier = threading.Barrier(WORKERS + 1)
-    senders = [[RecordingSender(batch_size=3), RecordingSender(channel="sms", batch_size=1,
+    senders = [[RecordingSender(batch_size=3), RecordingSender(channel=Channel.SMS, batch_size=1,
                                                                idempotent=False)]
                for _ in range(WORKERS)]
 
