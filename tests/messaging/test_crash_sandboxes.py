@@ -8,8 +8,9 @@ recorded) several times, then run to the end. Resend is counted by idempotency k
 recipient; Twilio, which keeps no key, by recipient and body (the worker reconciles with
 `find_sent` before any resend).
 
-The issue's figures (5,000 emails, 2,000 SMS) are a soak run: set HUB_CRASH_EMAILS,
-HUB_CRASH_SMS and HUB_CRASH_KILLS; the suite runs smaller campaigns.
+The issue's figures (5,000 emails, 2,000 SMS; 10,000 emails at 2 requests a second) are a
+soak run: set HUB_CRASH_EMAILS, HUB_CRASH_SMS, HUB_CRASH_KILLS and HUB_BULK_EMAILS; the suite
+runs smaller campaigns.
 """
 
 from __future__ import annotations
@@ -32,9 +33,9 @@ from hub.model import Campaign, CampaignStatus, CampaignType
 from hub.store import StateStore
 from hub.store import tables as t
 from tests.connectors.resend.conftest import start_resend_sandbox as start_resend_sandbox
-from tests.connectors.twilio.conftest import FROM
 from tests.connectors.twilio.conftest import start_twilio_sandbox as start_twilio_sandbox
 from tests.messaging.conftest import NOW, add_contact, write_templates
+from tests.messaging.providers import hub_yaml
 
 pytestmark = pytest.mark.slow
 
@@ -43,39 +44,13 @@ EMAILS = int(os.environ.get("HUB_CRASH_EMAILS", "300"))
 TEXTS = int(os.environ.get("HUB_CRASH_SMS", "150"))
 KILLS = int(os.environ.get("HUB_CRASH_KILLS", "5"))
 
-HUB_YAML = """\
-version: 1
-store: {{url: "{url}"}}
-connections:
-  mail:
-    connector: resend
-    api_key: re_sandbox_key
-    base_url: {resend}
-    from_address: "Shop <news@shop.example>"
-    rate_limit: {{requests: 1000, per_seconds: 1}}
-  sms:
-    connector: twilio
-    account_sid: {sid}
-    auth_token: sandbox-auth-token
-    base_url: {twilio}
-    from_number: "{from_number}"
-    sender_rate: 1000/s
-messaging:
-  templates: templates
-  senders: {{{channel}: {connection}}}
-  from: {{email: "Shop <news@shop.example>"}}
-  unsubscribe: {{url: "https://shop.example/unsubscribe", secret: s3cret}}
-  quiet_hours: {{sms: null}}
-  caps: {{email: {{per_day: 5}}, sms: {{per_day: 5}}}}
-"""
 
 
-def _project(tmp: Path, store: StateStore, channel: str, count: int, resend: str = "",
-             twilio: str = "", sid: str = "AC" + "0" * 31 + "1") -> Path:
-    (tmp / "hub.yaml").write_text(HUB_YAML.format(
-        url=store.url, resend=resend or "http://127.0.0.1:9", twilio=twilio or
-        "http://127.0.0.1:9", sid=sid, from_number=FROM, channel=channel,
-        connection="mail" if channel == "email" else "sms"))
+def _project(tmp: Path, store: StateStore, channel: str, count: int, *,
+             rate: int = 1000, **urls: str) -> Path:
+    connection = "mail" if channel == "email" else "sms"
+    (tmp / "hub.yaml").write_text(hub_yaml(store.url, senders=f"{{{channel}: {connection}}}",
+                                           rate=rate, **urls))
     write_templates(tmp / "templates")
     members = [f"c{i:05d}" for i in range(count)]
     for i, c in enumerate(members):
@@ -130,7 +105,7 @@ def test_emails_through_resend_each_received_once_after_kills(
         store: StateStore, tmp_path: Path,
         start_resend_sandbox: Callable[..., ResendSandbox]) -> None:
     sandbox = start_resend_sandbox(requests_per_second=1000, webhook_url=None)
-    project = _project(tmp_path, store, "email", EMAILS, resend=sandbox.base_url)
+    project = _project(tmp_path, store, "email", EMAILS, resend_url=sandbox.base_url)
 
     killed = _crash_then_finish(project, "hello", -(-EMAILS // 100), seed=12)
 
@@ -152,8 +127,7 @@ def test_sms_through_twilio_each_received_once_after_kills(
         store: StateStore, tmp_path: Path,
         start_twilio_sandbox: Callable[..., TwilioSandbox]) -> None:
     sandbox = start_twilio_sandbox(rate_limit=10_000)
-    project = _project(tmp_path, store, "sms", TEXTS, twilio=sandbox.base_url,
-                       sid=sandbox.config.account_sid)
+    project = _project(tmp_path, store, "sms", TEXTS, twilio_url=sandbox.base_url)
 
     killed = _crash_then_finish(project, "sms", TEXTS, seed=13)
 
@@ -166,3 +140,21 @@ def test_sms_through_twilio_each_received_once_after_kills(
     ledger = _ledger(store)
     assert sorted(pid for _, pid in ledger.values()) == sorted(m.sid for m in sent)
     assert {status for status, _ in ledger.values()} == {"sent"}
+
+
+BULK = int(os.environ.get("HUB_BULK_EMAILS", "2000"))  # the issue: 10,000
+
+
+def test_ten_thousand_emails_at_two_requests_a_second_in_a_hundred_calls(
+        store: StateStore, tmp_path: Path,
+        start_resend_sandbox: Callable[..., ResendSandbox]) -> None:
+    sandbox = start_resend_sandbox(requests_per_second=2, webhook_url=None)  # Resend's default
+    project = _project(tmp_path, store, "email", BULK, resend_url=sandbox.base_url, rate=2)
+
+    assert _hub_send(project, "hello", None) == 0
+
+    emails = sandbox.state.emails
+    assert emails.count == BULK
+    assert len(emails.by_recipient()) == BULK
+    assert sandbox.state.send_calls <= -(-BULK // 100)  # full batches of 100
+    assert sandbox.state.rate_limited == 0  # paced by the limit: no 429 reached the run

@@ -39,37 +39,12 @@ from hub.store import tables as t
 from hub.testing.sandbox.faultserver import serve_asgi
 from hub.web import create_webhook_app, webhook_connections
 from tests.messaging.conftest import add_contact, intent, write_templates
+from tests.messaging.providers import FROM, hub_yaml
 
-FROM = "+15005550006"
 EMAILS, TEXTS = 6, 6
 TWILIO_FINAL = {"delivered": EngagementType.DELIVERED,
                 "undelivered": EngagementType.BOUNCED_SOFT, "failed": EngagementType.FAILED}
 
-HUB_YAML = """\
-version: 1
-store: {{url: "{url}"}}
-connections:
-  mail:
-    connector: resend
-    api_key: {resend_key}
-    base_url: {resend_url}
-    webhook_secret: {resend_secret}
-    from_address: "Shop <news@shop.example>"
-    rate_limit: {{requests: 100, per_seconds: 1}}
-  sms:
-    connector: twilio
-    account_sid: {sid}
-    auth_token: {token}
-    base_url: {twilio_url}
-    from_number: "{from_number}"
-    sender_rate: 100/s
-messaging:
-  templates: templates
-  senders: {{email: mail, sms: sms}}
-  from: {{email: "Shop <news@shop.example>"}}
-  unsubscribe: {{url: "https://shop.example/unsubscribe", secret: s3cret}}
-  quiet_hours: {{sms: null}}
-"""
 
 
 @dataclass
@@ -93,10 +68,8 @@ def setup(store: StateStore, tmp_path: Path) -> Iterator[Setup]:
                                         undelivered_rate=0.3, failed_rate=0.2,
                                         webhook_retry_base_s=0.01)).start()
     tc = twilio.config
-    (tmp_path / "hub.yaml").write_text(HUB_YAML.format(
-        url=store.url, resend_key=resend.config.api_keys[0], resend_url=resend.base_url,
-        resend_secret=resend.config.webhook_secret, sid=tc.account_sid, token=tc.auth_token,
-        twilio_url=twilio.base_url, from_number=FROM))
+    (tmp_path / "hub.yaml").write_text(hub_yaml(store.url, resend_url=resend.base_url,
+                                                twilio_url=twilio.base_url))
     write_templates(tmp_path / "templates")
     hub = Hub(tmp_path / "hub.yaml")
     verifiers = {n: v for n, (_, v) in webhook_connections(hub.config()).items()}
