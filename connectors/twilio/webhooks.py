@@ -43,6 +43,8 @@ class _Form:
 
 
 class TwilioWebhookVerifier(WebhookVerifier):
+    refused_status = 403  # Twilio's security guide: answer a bad signature 403 Forbidden
+
     def __init__(self, auth_token: str) -> None:
         from twilio.request_validator import RequestValidator
 

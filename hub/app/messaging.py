@@ -7,7 +7,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -17,6 +17,8 @@ from hub.model.people import Channel
 
 if TYPE_CHECKING:
     from hub.app.core import Hub
+    from hub.connector import Connector
+    from hub.engine.inbound import InboundChanges
     from hub.messaging import Applied, MessagingSettings, SendFunnel, SendReport
     from hub.messaging.service import Messaging
     from hub.messaging.templates import Rendered
@@ -100,15 +102,33 @@ class MessagingApp:
         self.queue_campaign(campaign_id, template=template)
         return await self.send(budget=budget)
 
-    def delivery_handler(self) -> Callable[[str, Any], Applied]:
-        """The webhook handler of every sender's delivery callbacks (`messaging.senders`),
-        for `hub.web.create_webhook_app`."""
+    def delivery_handler(self, inbound: Mapping[str, InboundChanges] | None = None
+                         ) -> Callable[[str, Any], Applied | None]:
+        """The webhook handler for `hub.web.create_webhook_app`, by what each connection's
+        connector offers: delivery callbacks (`parse_callback`: the senders' connections, and
+        any other channel provider's) applied to the send path; field-change webhooks
+        (`parse_webhook`) fed to that connection's inbound path, given in `inbound`."""
         from hub.messaging import Callbacks, delivery_handler
 
         loaded = self.hub.config()
-        parsers = {name: loaded.connector(name).parse_callback
-                   for name in set(self.settings.senders.values())}
-        return delivery_handler(Callbacks(self.hub.store(), tenant=self.hub.tenant), parsers)
+        paths = inbound or {}
+        parsers, changes = {}, {}
+        for name in loaded.config.connections:
+            connector = loaded.connector(name)
+            if _offers(connector, "parse_callback"):
+                parsers[name] = connector.parse_callback
+            elif name in paths and _offers(connector, "parse_webhook"):
+                changes[name] = connector.parse_webhook, paths[name]
+        missing = set(self.settings.senders.values()) - set(parsers)
+        if missing:
+            raise ConfigError(f"connection {sorted(missing)[0]!r} sends messages but its "
+                              "connector receives no delivery callbacks")
+        unknown = set(paths) - set(changes)
+        if unknown:
+            raise ConfigError(f"connection {sorted(unknown)[0]!r} receives no field-change "
+                              "webhooks (its connector has no `parse_webhook`)")
+        return delivery_handler(Callbacks(self.hub.store(), tenant=self.hub.tenant), parsers,
+                                changes)
 
     def funnel(self, campaign_id: str, *, window: timedelta | None = None) -> SendFunnel:
         """Its funnel; `window`: how long after a click an order converts (default 7 days)."""
@@ -118,3 +138,10 @@ class MessagingApp:
             if window is None:
                 return send_funnel(conn, self.hub.tenant, campaign_id)
             return send_funnel(conn, self.hub.tenant, campaign_id, window=window)
+
+
+def _offers(connector: Connector[Any], method: str) -> bool:
+    """Does the connector's class implement `method` (the base's only refuses)?"""
+    from hub.connector import Connector
+
+    return getattr(type(connector), method) is not getattr(Connector, method)

@@ -259,6 +259,10 @@ class Connector(ABC, Generic[S]):
 class WebhookVerifier(ABC):
     """Verifies a vendor's signed callback on the raw body before anything else reads it."""
 
+    #: the HTTP status a refused signature is answered with, as the vendor documents it
+    #: (Svix: 401; Twilio: 403)
+    refused_status: ClassVar[int] = 401
+
     @classmethod
     def from_settings(cls, settings: Any) -> Self:
         """The verifier for a connection (its signing secret is in the settings); raise

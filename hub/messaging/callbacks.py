@@ -12,7 +12,9 @@ event is applied once (its provider event id is claimed in `processed_events`, a
 
 Statuses arrive out of order: all are kept, and `delivery_status` derives the current one by
 precedence (`DELIVERY_PRECEDENCE`), never by the last write. An event naming a message the
-hub does not know is counted, not recorded (answered 2xx all the same, so it is not resent).
+hub does not know (yet: a provider may call back before the send's answer is recorded) is
+neither claimed nor recorded, and the handler answers it 503 so that the provider delivers it
+again; an opt-out from an address the hub does not know is counted and answered 2xx.
 """
 
 from __future__ import annotations
@@ -25,14 +27,17 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from hub.connector.inbound import WebhookPayloadError
+from hub.connector.inbound import FieldChange, WebhookPayloadError
 from hub.connector.messaging import CallbackParser, DeliveryEvent, OptOut
+from hub.engine.inbound import InboundChanges
+from hub.errors import TransientError
 from hub.messaging.consent import contact_by_address, set_consent, suppress
 from hub.model.messaging import DELIVERY_PRECEDENCE, EngagementType
 from hub.model.people import Suppression
 from hub.store import StateStore, Tx
 from hub.store import tables as t
 
+WebhookParser = Callable[[Any], list[FieldChange]]
 _NAMESPACE = uuid.UUID("8d0c2a4e-51f3-4f7e-b7a8-2a6e9d1c4b3f")
 SUPPRESSING = {EngagementType.BOUNCED_HARD: Suppression.HARD_BOUNCED,
                EngagementType.COMPLAINED: Suppression.COMPLAINED}
@@ -42,7 +47,8 @@ SUPPRESSING = {EngagementType.BOUNCED_HARD: Suppression.HARD_BOUNCED,
 class Applied:
     recorded: int = 0
     duplicates: int = 0
-    unknown: int = 0  # naming no message (or address) the hub knows
+    unknown: int = 0  # opt-outs from an address the hub does not know
+    unmatched: int = 0  # delivery events naming no message the hub knows (yet): not claimed
     suppressed: int = 0
     consent_changes: int = 0
 
@@ -56,20 +62,28 @@ class Callbacks:
         applied = Applied()
         for item in items:
             with self.store.transaction() as tx:
+                sent = None if isinstance(item, OptOut) else self._sent(tx, item)
+                if not isinstance(item, OptOut) and sent is None:
+                    applied.unmatched += 1  # unclaimed: delivered again, it applies then
+                    continue
                 if not tx.outbox.claim_event(f"messaging:{item.provider}", item.event_id):
                     applied.duplicates += 1
                     continue
                 if isinstance(item, OptOut):
                     self._opt_out(tx, item, applied)
                 else:
-                    self._event(tx, item, applied)
+                    assert sent is not None
+                    self._event(tx, item, sent, applied)
         return applied
 
-    def _event(self, tx: Tx, event: DeliveryEvent, applied: Applied) -> None:
+    def _sent(self, tx: Tx, event: DeliveryEvent) -> Mapping[str, Any] | None:
         sent = tx.sends.by_provider_id(event.provider_message_id)
         if sent is None or (self.tenant is not None and sent["tenant"] != self.tenant):
-            applied.unknown += 1
-            return
+            return None
+        return sent
+
+    def _event(self, tx: Tx, event: DeliveryEvent, sent: Mapping[str, Any],
+               applied: Applied) -> None:
         m = t.messages.c
         variant = tx.conn.execute(sa.select(m.variant).where(
             m.tenant == sent["tenant"], m.id == sent["message_id"])).scalar()
@@ -101,18 +115,31 @@ class Callbacks:
                                opt.event_id, opt.occurred_at)
 
 
-def delivery_handler(callbacks: Callbacks, parsers: Mapping[str, CallbackParser]
-                     ) -> Callable[[str, Any], Applied]:
-    """A webhook handler (hub.web's `create_webhook_app`) for channel providers' callbacks:
-    each connection's verified payload, through its connector's `parse_callback`, applied.
-    A failure raises out of the handler (a 5xx), so the provider delivers again; what was
-    applied before it is claimed and is not applied twice."""
+def delivery_handler(callbacks: Callbacks, parsers: Mapping[str, CallbackParser],
+                     inbound: Mapping[str, tuple[WebhookParser, InboundChanges]] | None = None,
+                     ) -> Callable[[str, Any], Applied | None]:
+    """A webhook handler (hub.web's `create_webhook_app`) for providers' callbacks: each
+    connection's verified payload, through its connector's `parse_callback`, applied; and,
+    for a connection in `inbound`, its field changes (`parse_webhook`) fed to its inbound path,
+    so one receiver serves both. A failure raises out of the handler (a 5xx), so the provider
+    delivers again; what was applied before it is claimed and is not applied twice. So does
+    an event naming a message not known yet (TransientError: the receiver answers 503)."""
+    changes = inbound or {}
 
-    def handle(connection: str, payload: Any) -> Applied:
+    def handle(connection: str, payload: Any) -> Applied | None:
         parse = parsers.get(connection)
-        if parse is None:
-            raise WebhookPayloadError(f"no delivery callbacks for {connection!r}")
-        return callbacks.apply(parse(payload))
+        if parse is not None:
+            applied = callbacks.apply(parse(payload))
+            if applied.unmatched:
+                raise TransientError(f"{applied.unmatched} event(s) name a message not known "
+                                     "(yet): deliver them again")
+            return applied
+        path = changes.get(connection)
+        if path is None:
+            raise WebhookPayloadError(f"no delivery callbacks or webhooks for {connection!r}")
+        parse_webhook, into = path
+        into.handle(parse_webhook(payload))
+        return None
 
     return handle
 

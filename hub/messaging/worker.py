@@ -177,9 +177,12 @@ class SendWorker:
 
 
 def outbound(row: dict[str, Any]) -> OutboundMessage:
-    """The message as reserved: rebuilt from the ledger, identical on every resend."""
+    """The message as reserved: rebuilt from the ledger, identical on every resend. Headers
+    and tags go in name order: a JSON column (PostgreSQL's jsonb) does not keep the order they
+    were reserved in, and a provider holds a resent request's key to the same payload."""
     p = row["payload"]
     return OutboundMessage(
         idempotency_key=row["idempotency_key"], channel=Channel(p["channel"]), to=p["to"],
         text=p["text"], sender=p.get("sender"), subject=p.get("subject"), html=p.get("html"),
-        headers=p.get("headers") or {}, tags=p.get("tags") or {}, created_at=row["created_at"])
+        headers=dict(sorted((p.get("headers") or {}).items())),
+        tags=dict(sorted((p.get("tags") or {}).items())), created_at=row["created_at"])

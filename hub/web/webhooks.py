@@ -2,10 +2,13 @@
 
 Each connection that receives webhooks has a `WebhookVerifier` (its connector's
 `webhook_verifier()`). The receiver reads the raw body, has the verifier check the signature
-and its freshness against the exact URL the vendor called, and only then parses the JSON and
-hands it to the handler. A refused signature is answered 401 and nothing is recorded; an
-unknown connection 404; a verified body that is not JSON, or not what the vendor sends
-(`WebhookPayloadError`), 400.
+and its freshness against the exact URL the vendor called, and only then parses the body and
+hands it to the handler: a form (`application/x-www-form-urlencoded`, as Twilio posts) as its
+fields (name → value; a repeated name → its values, in order), anything else as JSON. A
+refused signature is answered with the verifier's `refused_status` (401 unless the vendor
+documents another: Twilio's is 403) and nothing is recorded; an unknown connection 404; a
+verified body that does not parse, or is not what the vendor sends (`WebhookPayloadError`), 400;
+one the handler cannot apply yet (`TransientError`), 503, so the vendor delivers it again.
 
     app = create_webhook_app({"crm": connector.webhook_verifier()}, handler)
     # handler(connection, payload) may be a function (run in a worker thread: it may block
@@ -25,8 +28,9 @@ from __future__ import annotations
 import inspect
 import json
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
+from urllib.parse import parse_qsl
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -38,11 +42,13 @@ from hub.config import LoadedConfig
 from hub.connector import Connector, WebhookVerifier
 from hub.connector.inbound import WebhookPayloadError
 from hub.engine.inbound import InboundChanges
-from hub.errors import AuthError, ConfigError
+from hub.errors import AuthError, ConfigError, TransientError
 
 log = logging.getLogger(__name__)
 
-WebhookHandler = Callable[[str, Any], Awaitable[None] | None]
+FORM = "application/x-www-form-urlencoded"
+
+WebhookHandler = Callable[[str, Any], object]  # what it returns is not used
 
 
 def create_webhook_app(verifiers: Mapping[str, WebhookVerifier], handler: WebhookHandler, *,
@@ -69,11 +75,11 @@ def create_webhook_app(verifiers: Mapping[str, WebhookVerifier], handler: Webhoo
             verifier.verify(request.method, url, request.headers, body)
         except AuthError as exc:
             log.warning("webhook for %r refused: %s", connection, exc)
-            return JSONResponse({"error": str(exc)}, 401)
+            return JSONResponse({"error": str(exc)}, verifier.refused_status)
         try:
-            payload = json.loads(body)
-        except ValueError:
-            return JSONResponse({"error": "the body is not JSON"}, 400)
+            payload = _parse(request.headers.get("content-type", ""), body)
+        except ValueError as exc:
+            return JSONResponse({"error": str(exc)}, 400)
         try:
             if inspect.iscoroutinefunction(handler):
                 await handler(connection, payload)
@@ -84,9 +90,32 @@ def create_webhook_app(verifiers: Mapping[str, WebhookVerifier], handler: Webhoo
         except WebhookPayloadError as exc:
             log.warning("webhook for %r not understood: %s", connection, exc)
             return JSONResponse({"error": str(exc)}, 400)
+        except TransientError as exc:  # not now: the vendor delivers it again later
+            log.info("webhook for %r deferred: %s", connection, exc)
+            return JSONResponse({"error": str(exc)}, 503)
         return Response(status_code=204)
 
     return Starlette(routes=[Route("/webhooks/{connection}", receive, methods=["POST"])])
+
+
+def _parse(content_type: str, body: bytes) -> Any:
+    """A verified body's payload: a form's fields, or the JSON document."""
+    if content_type.split(";")[0].strip().lower() == FORM:
+        try:
+            pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True,
+                              strict_parsing=bool(body))
+        except (UnicodeDecodeError, ValueError):
+            raise ValueError("the body is not a well-formed form") from None
+        fields: dict[str, Any] = {}
+        for name, value in pairs:
+            seen = fields.get(name)
+            fields[name] = value if seen is None else [*(seen if isinstance(seen, list)
+                                                         else [seen]), value]
+        return fields
+    try:
+        return json.loads(body)
+    except ValueError:
+        raise ValueError("the body is not JSON") from None
 
 
 def inbound_handler(

@@ -53,8 +53,9 @@ async def test_events_are_recorded_once_and_statuses_resolve_by_precedence(
             _event("e4", ids["c2"], EngagementType.OPENED, 5),  # a redelivery
             _event("e9", "pm-unknown", EngagementType.DELIVERED)]
     applied = callbacks.apply(late)
-    assert (applied.recorded, applied.duplicates, applied.unknown) == (4, 1, 1)
-    assert callbacks.apply(late).duplicates == 6  # all of it again: nothing twice
+    assert (applied.recorded, applied.duplicates, applied.unmatched) == (4, 1, 1)
+    again = callbacks.apply(late)  # all of it again: nothing twice; the unknown one unclaimed
+    assert (again.recorded, again.duplicates, again.unmatched) == (0, 5, 1)
     assert store.count(t.engagement_events) == 4
     with store.engine.connect() as conn:
         mid = dict(conn.execute(sa.select(t.messages.c.contact_id, t.messages.c.id)).all())

@@ -120,6 +120,7 @@ def test_campaign_send_ab_subjects_and_report(project: Path, store: StateStore,
             {"id": "e2", "message": second, "type": "delivered"},
             {"id": "e3", "message": first, "type": "opened"},
             {"id": "e3", "message": first, "type": "opened"}]})
+    assert applied is not None
     assert (applied.recorded, applied.duplicates) == (3, 1)
     code, out, err = _run(capsys, "report", "campaign", "spring")
     assert code == 0, err

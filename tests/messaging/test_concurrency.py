@@ -6,6 +6,10 @@ then send that queue at once. Whatever they drew and however the race went: no m
 reached a contact without consent or with a suppression, no cap or once-per-24-h rule was
 exceeded, no SMS went out in the contact's quiet hours, no key was sent twice, and every
 intent ended sent, refused or deferred.
+
+SMS opt-outs come as Twilio posts them (an inbound STOP, through the connector's
+`parse_callback` and the core's callbacks): a contact who texted STOP before the race gets
+nothing; one who texts it while the four senders race gets nothing queued after it.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections import Counter
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -23,8 +28,11 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from connectors.twilio.callbacks import parse_callback
+from hub.messaging.callbacks import Callbacks
 from hub.messaging.config import messaging_from_config
 from hub.messaging.service import Messaging
+from hub.model.people import Channel
 from hub.store import StateStore
 from hub.store import tables as t
 from tests.messaging.conftest import NO_WAIT, NOW, Clock, add_contact, intent, write_templates
@@ -35,7 +43,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 WORKERS = 4
 ZONES = ["Europe/Paris", "Asia/Tokyo", "America/Los_Angeles", "Pacific/Auckland", None]
 CAMPAIGNS = ["spring", "win_back", "vip"]
-SETTINGS = {"caps": {"email": {"per_week": 3, "per_day": 2},
+SETTINGS: dict[str, Any] = {"caps": {"email": {"per_week": 3, "per_day": 2},
                      "sms": {"per_week": 2, "per_day": 1}},
             "unsubscribe": {"secret": "s"}}
 
@@ -44,6 +52,7 @@ contacts = st.lists(st.fixed_dictionaries({
     "suppressed": st.sampled_from([None, None, None, "hard_bounced", "unsubscribed",
                                    "complained"]),
     "zone": st.sampled_from(ZONES),
+    "stop": st.sampled_from([None, "before", "during"]),  # an SMS STOP, and when
     "channel": st.sampled_from(["email", "sms"]),
     "history": st.lists(st.tuples(st.integers(1, 24 * 9), st.sampled_from(CAMPAIGNS)),
                         max_size=4),
@@ -51,7 +60,8 @@ contacts = st.lists(st.fixed_dictionaries({
 intents = st.lists(st.tuples(st.integers(0, 5), st.sampled_from(CAMPAIGNS)),
                    min_size=1, max_size=18)
 
-TABLES = ("message_refusals", "send_ledger", "messages", "suppressions", "consents", "contacts")
+TABLES = ("engagement_events", "processed_events", "message_refusals",
+          "send_ledger", "messages", "suppressions", "consents", "contacts")
 
 
 @pytest.fixture(scope="module")
@@ -77,7 +87,7 @@ def _reset(store: StateStore) -> None:
 def _seed(store: StateStore, drawn: list[dict[str, Any]]) -> None:
     for i, c in enumerate(drawn):
         add_contact(store, f"c{i}", consent=c["consent"], suppressed=c["suppressed"],
-                    time_zone=c["zone"], channel=c["channel"], phone=f"+336000000{i:02d}")
+                    time_zone=c["zone"], channel=c["channel"], phone=_phone(i))
         with store.transaction() as tx:
             for j, (hours, campaign) in enumerate(c["history"]):
                 at = NOW - timedelta(hours=hours)
@@ -87,9 +97,24 @@ def _seed(store: StateStore, drawn: list[dict[str, Any]]) -> None:
                     created_at=at, updated_at=at))
 
 
-def _race(store: StateStore, folder: Path, clock: Clock) -> list[RecordingSender]:
-    barrier = threading.Barrier(WORKERS)
-    senders = [[RecordingSender(batch_size=3), RecordingSender(channel="sms", batch_size=1,
+def _phone(i: int) -> str:
+    return f"+336000000{i:02d}"
+
+
+def _stop(store: StateStore, drawn: list[dict[str, Any]], when: str) -> None:
+    """Each SMS contact drawn to text STOP `when`: Twilio's inbound form, applied."""
+    for i, c in enumerate(drawn):
+        if c["channel"] == "sms" and c["stop"] == when:
+            form = {"MessageSid": f"SM{i:032d}", "SmsStatus": "received", "Body": "STOP",
+                    "From": _phone(i), "To": "+15005550006", "AccountSid": "AC" + "0" * 32}
+            applied = Callbacks(store).apply(parse_callback(form))
+            assert applied.consent_changes == 1
+
+
+def _race(store: StateStore, folder: Path, clock: Clock,
+          during: Callable[[], None] = lambda: None) -> list[RecordingSender]:
+    barrier = threading.Barrier(WORKERS + 1)
+    senders = [[RecordingSender(batch_size=3), RecordingSender(channel=Channel.SMS, batch_size=1,
                                                                idempotent=False)]
                for _ in range(WORKERS)]
 
@@ -104,7 +129,12 @@ def _race(store: StateStore, folder: Path, clock: Clock) -> list[RecordingSender
         finally:
             own.close()
 
+    def stop_while_sending() -> None:
+        barrier.wait()
+        during()
+
     threads = [threading.Thread(target=work, args=(pair,)) for pair in senders]
+    threads.append(threading.Thread(target=stop_while_sending))
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -112,7 +142,7 @@ def _race(store: StateStore, folder: Path, clock: Clock) -> list[RecordingSender
     return [s for pair in senders for s in pair]
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
 @given(drawn=contacts, queued=intents, hour=st.integers(0, 47))
 def test_no_send_without_consent_no_cap_exceeded_quiet_hours_hold(
         pg_store: Any, drawn: list[dict[str, Any]], queued: list[tuple[int, str]],
@@ -128,16 +158,26 @@ def test_no_send_without_consent_no_cap_exceeded_quiet_hours_hold(
                              channel=drawn[i % len(drawn)]["channel"],
                              template="hello" if drawn[i % len(drawn)]["channel"] == "email"
                              else "sms", bucket=now.date()) for i, campaign in queued)
-    senders = _race(store, folder, clock)
+    _stop(store, drawn, "before")
+    senders = _race(store, folder, clock, lambda: _stop(store, drawn, "during"))
+    # after the race, a campaign queued to everyone: the STOPs of the race hold for it
+    messaging.enqueue(intent(f"c{i}", "after_stop", channel=c["channel"], bucket=now.date(),
+                             template="hello" if c["channel"] == "email" else "sms")
+                      for i, c in enumerate(drawn))
+    senders += _race(store, folder, clock)
 
     keys = Counter(key for s in senders for key in s.delivered_keys())
     assert all(n == 1 for n in keys.values()), f"sent twice: {keys}"
     sent_to = Counter(k.split(":")[2] for k in keys)
     for i, c in enumerate(drawn):
         n = sent_to[f"c{i}"]
-        if c["consent"] != "opted_in" or c["suppressed"]:
-            assert n == 0, f"c{i} got {n} without consent or while suppressed"
+        if c["consent"] != "opted_in" or c["suppressed"] or (
+                c["stop"] == "before" and c["channel"] == "sms"):
+            assert n == 0, f"c{i} got {n} without consent, while suppressed or after STOP"
             continue
+        if c["stop"] == "during" and c["channel"] == "sms":
+            assert f"after_stop:c{i}" not in {":".join(k.split(":")[1:3]) for k in keys}, \
+                f"c{i} got an SMS queued after its STOP"
         cap = SETTINGS["caps"][c["channel"]]
         ages = [now - (NOW - timedelta(hours=h)) for h, _ in c["history"]]
         week = sum(1 for a in ages if a < timedelta(days=7))

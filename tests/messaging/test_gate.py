@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from hub.errors import ConfigError
 from hub.messaging.config import messaging_from_config
+from hub.model.people import Channel
 from hub.store import StateStore
 from hub.store import tables as t
 from tests.messaging.conftest import NO_WAIT, NOW, Clock, MakeMessaging, add_contact, intent
@@ -90,7 +91,7 @@ async def test_quiet_hours_defer_to_the_local_window_or_refuse_what_expires_firs
     sms = {"channel": "sms", "template": "sms"}
     messaging.enqueue([intent("paris", **sms), intent("tokyo", **sms),
                        intent("tokyo-late", expires_at=NOW + timedelta(hours=2), **sms)])
-    sender = RecordingSender(channel="sms", batch_size=1, idempotent=False)
+    sender = RecordingSender(channel=Channel.SMS, batch_size=1, idempotent=False)
     worker = messaging.worker(sender, "test", retry=NO_WAIT)
     report = await worker.run()
     assert [d["to"][:3] for d in sender.deliveries] == ["+33"]

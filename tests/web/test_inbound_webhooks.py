@@ -107,3 +107,25 @@ def test_a_forged_delivery_is_refused_before_parsing(receiver: Receiver) -> None
 def test_a_connector_without_webhooks_refuses_to_parse_one(loaded: LoadedConfig) -> None:
     with pytest.raises(ConfigError, match="connector 'sql' receives no webhooks"):
         loaded.connector("warehouse").parse_webhook({"events": []})
+
+
+def test_one_receiver_serves_field_changes_beside_delivery_callbacks(
+        loaded: LoadedConfig, tmp_path: Path) -> None:
+    from hub.app import Hub
+
+    host = PluginHost(extra_plugins={"acme": acme_webhooks}).load()
+    updates: list[InboundUpdate] = []
+    with Hub(tmp_path / "hub.yaml", host=host) as hub:
+        hub.store().upgrade()
+        inbound = InboundChanges(hub.store(), "acme", ConflictPolicy(default=Authority.VENDOR),
+                                 apply=lambda _tx, update: updates.append(update))
+        app = create_webhook_app({n: v for n, (_, v) in webhook_connections(loaded).items()},
+                                 hub.messaging_app.delivery_handler(inbound={"crm": inbound}))
+        with serve_asgi(app) as server:
+            answer = post(f"{server.url}/webhooks/crm", {"events": [
+                event("ev1", "city", "Paris", "2025-06-01T12:00:00+00:00")]})
+        with pytest.raises(ConfigError, match="'warehouse' receives no field-change webhooks"):
+            hub.messaging_app.delivery_handler(inbound={"warehouse": inbound})
+
+    assert answer.status_code == 204
+    assert [(u.external_id, u.values) for u in updates] == [("7", {"city": "Paris"})]
