@@ -8,8 +8,9 @@ the warehouse equals the source exactly (nothing lost, nothing extra), each inva
 dead-lettered exactly once, every run's counts balance, and no run is left `running`.
 
 Each child notes every failpoint it passes (`hub.engine.failpoints`), so a kill is known to
-have landed after the last one it noted, and each kill waits for a random one of the
-failpoints of its run's first page before its random instant. On SQLite the test goes on
+have landed after the last one it noted, and each kill waits for its run to reach a random
+failpoint (one no kill has landed after yet, while there are such) before its random instant,
+so that the kills spread over the record path whatever the size. On SQLite the test goes on
 killing until kills have landed after every failpoint the runs passed through (mid-write,
 between batches, mid-commit, between pages) as well as the number it asks for. The suite's
 size does that in seconds; `HUB_SOAK=1` (`make soak`) runs the full size (100,000 rows and 24
