@@ -11,10 +11,10 @@ Each child notes every failpoint it passes (`hub.engine.failpoints`), so a kill 
 have landed after the last one it noted, and each kill waits for its run to reach a random
 failpoint (one no kill has landed after yet, while there are such) before its random instant,
 so that the kills spread over the record path whatever the size. On SQLite the test goes on
-killing until kills have landed after every failpoint the runs passed through (mid-write,
-between batches, mid-commit, between pages) as well as the number it asks for. The suite's
-size does that in seconds; `HUB_SOAK=1` (`make soak`) runs the full size (100,000 rows and 24
-kills on SQLite, 10,000 and 6 on PostgreSQL).
+killing under HUB_SOAK=1 until kills have landed after every failpoint the runs passed
+through (mid-write, between batches, mid-commit, between pages) as well as the number it asks
+for. `HUB_SOAK=1` (`make soak`) runs the full size (100,000 rows and 24 kills on SQLite, 10,000
+and 6 on PostgreSQL); the suite's size aims its kills the same way but stops at its count.
 
 The random instants come from a seeded generator: a failure names its seed.
 """
@@ -107,7 +107,9 @@ def edit_and_grow(project: Project, rows: dict[int, dict[str, Any]], rng: random
 
 @pytest.mark.slow
 @pytest.mark.parametrize(("backend", "total", "kills", "every_stage"), [
-    ("sqlite", soak(10_000, 100_000), soak(8, 24), True),
+    # under load the suite's small runs may take hundreds of runs to land after every
+    # failpoint: there the kills are aimed at each, and the soak requires them all
+    ("sqlite", soak(10_000, 100_000), soak(8, 24), soak(False, True)),
     # PostgreSQL writes a page's batches at once, so they end within a moment of each other:
     # a kill is aimed between them but not required to land there (test_crash.py kills there
     # by name)
