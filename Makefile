@@ -5,7 +5,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install demo test lint bench clean
+.PHONY: install demo test soak lint bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,6 +25,11 @@ lint: install
 
 test: lint
 	$(BIN)/pytest
+
+# the tests whose size is the point, at full size (see tests/soak.py)
+soak: install
+	HUB_SOAK=1 $(BIN)/pytest tests/engine/test_random_kills.py tests/engine/test_sql_pipeline.py \
+		tests/marketing/segments/test_agreement.py
 
 bench: install
 	$(BIN)/python -m bench

@@ -1,7 +1,9 @@
 """Pytest plugin shipped to connector authors (entry point `pytest11: hub`).
 
 Fixtures:
-    postgres_url   a PostgreSQL URL confined to a fresh schema, dropped after the test
+    postgres_url   a PostgreSQL URL confined to a fresh schema, dropped after the test; its
+                   commits do not wait for the disk (synchronous_commit=off: what a test
+                   reads back is the same, only a crash of the server could lose it)
     sqlite_url     a SQLite file URL in the test's temporary folder
     store_url      parametrized over both backends: the test runs once on each
     store          a StateStore on `store_url`, migrated to the current schema, closed after
@@ -26,12 +28,12 @@ def postgres_url() -> Iterator[str]:
 
     base = require_service("postgres")
     schema = f"hub_test_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(base)
+    admin = sa.create_engine(base, connect_args={"options": "-csynchronous_commit=off"})
     with admin.begin() as conn:
         conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
     sep = "&" if "?" in base else "?"
     try:
-        yield f"{base}{sep}options=-csearch_path%3D{schema}"
+        yield f"{base}{sep}options=-csearch_path%3D{schema}%20-csynchronous_commit%3Doff"
     finally:
         # a connection the test left open is found here, in its own teardown, not in
         # whichever later test the garbage collector happens to run in

@@ -1,5 +1,6 @@
 """The SQL evaluator returns exactly the reference (Python) evaluator's members, on random
-shops and random segment trees, on SQLite and on PostgreSQL."""
+shops and random segment trees, on SQLite and on PostgreSQL: 50 examples each in the suite,
+300 under HUB_SOAK=1."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from hub.marketing.segments.definitions import load_segment_file
 from hub.marketing.segments.evaluate import PythonEvaluator
 from hub.store import StateStore
 from tests.marketing.segments.strategies import NOW, datasets, segment_files
+from tests.soak import soak
 
 
 def _stored(store: StateStore, data: Dataset) -> str:
@@ -26,7 +28,7 @@ def _stored(store: StateStore, data: Dataset) -> str:
     return tenant
 
 
-@settings(max_examples=120, deadline=None, suppress_health_check=[
+@settings(max_examples=soak(50, 300), deadline=None, suppress_health_check=[
     HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(data=datasets(), text=segment_files())
 def test_sql_members_equal_python_members(store: StateStore, data: Dataset, text: str) -> None:
