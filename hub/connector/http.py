@@ -38,6 +38,8 @@ class ClientOptions:
     limiter: RateLimiter | None  # paces every request of the client; None sends unpaced
     policy: Policy  # reads the vendor's answers into hub errors
     headers: Mapping[str, str] = field(default_factory=dict)
+    #: what carries the requests; None is httpx's own (a test may put a faulty one here)
+    transport: httpx.AsyncBaseTransport | None = None
 
 
 # `hub check` answers in seconds: one retry, short waits, instead of a run's schedule.
@@ -93,7 +95,8 @@ class HttpConnector(Connector[H]):
             options = self.client_options()
             self._client = build_client(
                 options.base_url, options.auth, timeout=options.timeout,
-                limiter=options.limiter, policy=options.policy, headers=options.headers)
+                limiter=options.limiter, policy=options.policy, headers=options.headers,
+                transport=options.transport)
             self._loop = loop
         return self._client
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import httpx
@@ -12,10 +13,10 @@ import pytest
 from connectors.resend import ResendConnector
 from connectors.resend.sandbox import SandboxServer
 from connectors.resend.sender import resend_tag
+from hub.connector.http import ClientOptions
 from hub.connector.messaging import OutboundMessage, SendResult, SendStatus, batch_key
 from hub.errors import AuthError, ConfigError, QuotaExhaustedError
 from hub.http import RetryPolicy, retry_call
-from hub.http.client import HubClient, build_client
 from hub.http.ratelimit import REGISTRY
 
 from .helpers import connect, message, messages
@@ -158,9 +159,8 @@ class LosingTransport(httpx.AsyncBaseTransport):
 def test_a_batch_resent_after_a_lost_answer_creates_nothing_twice(
         resend_sandbox: SandboxServer) -> None:
     class Lossy(ResendConnector):
-        def _build_client(self) -> HubClient:
-            return build_client(self.base_url, self.auth(), policy=self.policy,
-                                transport=LosingTransport(lose=1))
+        def client_options(self) -> ClientOptions:
+            return replace(super().client_options(), transport=LosingTransport(lose=1))
 
     connector = Lossy(connect(resend_sandbox).settings, name="mail")
     batch = messages(100)
