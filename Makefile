@@ -23,13 +23,19 @@ lint: install
 	$(BIN)/mypy
 	$(BIN)/lint-imports --no-cache
 
+# tests run in TEST_WORKERS processes (pytest-xdist): each test has its own schema, database,
+# temporary folder and ports, so they do not meet
+TEST_WORKERS ?= 2
+
 test: lint
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS)
 
 # the tests whose size is the point, at full size (see tests/soak.py)
 soak: install
 	HUB_SOAK=1 $(BIN)/pytest tests/engine/test_random_kills.py tests/engine/test_sql_pipeline.py \
 		tests/marketing/segments/test_agreement.py
+	HUB_CRASH_EMAILS=5000 HUB_CRASH_SMS=2000 HUB_BULK_EMAILS=10000 \
+		$(BIN)/pytest tests/messaging/test_crash_sandboxes.py
 
 bench: install
 	$(BIN)/python -m bench
