@@ -17,9 +17,8 @@ receiver on free loopback ports, then:
 6. `hub report campaign` shows sent → delivered → opened → clicked → converted and the
    refusals by reason, and `hub report abtest` the subject lines' verdict.
 
-Twilio posts its status callbacks and inbound texts form-encoded; until the receiver takes
-form bodies, this stage hands them to the hub's delivery handler (the same `Callbacks` the
-receiver calls) itself, built from what the Twilio sandbox holds.
+Both sandboxes post to the one receiver: Resend its Svix-signed JSON webhooks, Twilio its
+signed, form-encoded status callbacks and the inbound STOP.
 
 The connections live in `var/messaging.yaml`, written here, for the reason the HubSpot
 stage gives: their `${…}` URLs only resolve while the sandboxes run.
@@ -191,18 +190,6 @@ def clickers_order(store: StateStore, rng: random.Random, since: datetime) -> in
     return len(orders)
 
 
-def twilio_reports(sandbox: TwilioSandbox, receive: Any, stop_from: str) -> None:
-    """What Twilio would post: each message's sent and final status, then one STOP."""
-    account, number = sandbox.config.account_sid, sandbox.config.phone_numbers[1]
-    for message in sandbox.state.sent():
-        for status in ("sent", message.status):
-            receive("sms", {"AccountSid": account, "MessageSid": message.sid,
-                            "MessageStatus": status, "From": message.from_, "To": message.to})
-    reply = sandbox.state.text(stop_from, number, "STOP")
-    receive("sms", {"AccountSid": account, "MessageSid": reply.sid, "From": stop_from,
-                    "To": number, "Body": "STOP"})
-
-
 def funnel_table(store: StateStore, sources: list[str]) -> Table:
     table = Table("messages of", "sent", "delivered", "opened", "clicked", "refused",
                   title="Send funnels")
@@ -238,15 +225,13 @@ def run(console: Console, var: Path, config: Path) -> None:
         os.environ["HUB_DEMO_TWILIO_URL"] = twilio.base_url
         receiver_hub = Hub(settings)
         try:
-            receive = receiver_hub.messaging_app.delivery_handler()
-            mail = receiver_hub.config().connector("mail")
-
-            def handle(connection: str, payload: Any) -> None:
-                receive(connection, payload)
-
-            app = create_webhook_app({"mail": mail.webhook_verifier()}, handle)
+            verifiers = {name: receiver_hub.config().connector(name).webhook_verifier()
+                         for name in ("mail", "sms")}
+            app = create_webhook_app(verifiers, receiver_hub.messaging_app.delivery_handler())
             with LoopbackServer(app, name="hub webhooks") as receiver:
                 resend.config.webhook_url = f"{receiver.base_url}/webhooks/mail"
+                twilio.config.status_callback_url = f"{receiver.base_url}/webhooks/sms"
+                twilio.config.inbound_url = twilio.config.status_callback_url
                 console.print(f"Resend sandbox on {resend.base_url}, Twilio sandbox on "
                               f"{twilio.base_url}, the hub's webhook receiver on "
                               f"{receiver.base_url}")
@@ -263,7 +248,8 @@ def run(console: Console, var: Path, config: Path) -> None:
                      "--channel", "sms")
                 if texted:
                     contact, phone = texted[0]
-                    twilio_reports(twilio, receive, phone)
+                    twilio.state.text(phone, twilio.config.phone_numbers[1], "STOP")
+                    twilio.state.callbacks.wait_idle(300)
                     console.print(f"customer {contact} replied STOP: SMS consent is now "
                                   f"{sms_consent(store, contact)}")
                 console.print(funnel_table(store, ["cart_reminder", "cart_reminder_sms",
