@@ -31,7 +31,7 @@ def quick_polls(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_a_large_write_goes_as_one_bulk_job_in_a_handful_of_calls(
         tmp_path: Path, start_salesforce_sandbox: StartOrg) -> None:
-    # the 100,000 in at most 15 calls, at 3,000 to keep the suite quick
+    # 100,000 in at most 15 calls at full size (bench/salesforce.py); 3,000 keep the suite quick
     # (bench/salesforce.py runs 100,000)
     org = start_salesforce_sandbox()
     flawed = {i: n % 4 for n, i in enumerate(range(11, 3000, 50))}  # 60 of 3,000

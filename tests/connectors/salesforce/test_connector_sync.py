@@ -30,7 +30,7 @@ def clean_run(tmp_path: Path, start: StartOrg, count: int) -> dict[str, dict[str
 
 def test_leads_arrive_once_each_in_at_most_5_calls_per_1000(
         tmp_path: Path, start_salesforce_sandbox: StartOrg) -> None:
-    # 4,000 of the 10,000 keep the suite quick; bench/salesforce.py runs the full size
+    # 4,000 of 10,000 keep the suite quick; bench/salesforce.py runs the full size
     org = start_salesforce_sandbox()
     hub = SalesforceProject(tmp_path, org)
     hub.add_leads(captured(i) for i in range(4000))
@@ -53,7 +53,7 @@ def test_leads_arrive_once_each_in_at_most_5_calls_per_1000(
 
 def test_invalid_leads_are_dead_lettered_with_salesforces_message(
         tmp_path: Path, salesforce_sandbox: SandboxServer) -> None:
-    # 150 of 2,500: the 300 of 5,000 at half the size
+    # 150 of 2,500: 300 of 5,000 at half the size
     flawed = {i: n % 4 for n, i in enumerate(range(7, 2500, 16)[:150])}
     hub = SalesforceProject(tmp_path, salesforce_sandbox)
     hub.add_leads(captured(i, flaw=flawed.get(i)) for i in range(2500))
