@@ -10,6 +10,8 @@ contract (an OpenAPI document, or checks). The harness does the rest, the same f
   truncated bodies, bursts held until complete) and contract validation (`contract`);
 - `LoopbackServer` / `serve_forever`: serving on loopback in a thread, or in the foreground,
   each with a ready condition;
+- `sandbox_app` / `sandbox_lifespan`: a vendor's routes and state made an ASGI app behind the
+  gateway, with the state's background work run by the app's lifespan;
 - `WebhookDispatcher`: signed webhook delivery with retries;
 - `OpenAPIContract` / `Checks`: what requests are validated against.
 
@@ -21,6 +23,7 @@ runtime imports this package: it is loaded by tests, benchmarks and `hub sandbox
 from __future__ import annotations
 
 from hub.testing.sandbox.answers import Fault, Step, json_step
+from hub.testing.sandbox.app import sandbox_app, sandbox_lifespan
 from hub.testing.sandbox.contract import (
     Checks,
     Contract,
@@ -74,5 +77,7 @@ __all__ = [
     "json_step",
     "listen",
     "route_key",
+    "sandbox_app",
+    "sandbox_lifespan",
     "serve_forever",
 ]
