@@ -13,6 +13,7 @@ contract (an OpenAPI document, or checks). The harness does the rest, the same f
 - `sandbox_app` / `sandbox_lifespan`: a vendor's routes and state made an ASGI app behind the
   gateway, with the state's background work run by the app's lifespan;
 - `WebhookDispatcher`: signed webhook delivery with retries;
+- `check_knobs`: a sandbox config's knobs checked for range, all problems in one error;
 - `OpenAPIContract` / `Checks`: what requests are validated against.
 
 `hub.testing.sandbox.faultserver` is the harness with no vendor: scripted answers per path.
@@ -33,6 +34,7 @@ from hub.testing.sandbox.contract import (
 )
 from hub.testing.sandbox.faults import FaultInjector, FaultKnobs, FaultSettings
 from hub.testing.sandbox.harness import Gateway, Harness
+from hub.testing.sandbox.knobs import check_knobs
 from hub.testing.sandbox.limits import Daily, RateDecision, RateLimits, Window, WindowUsage
 from hub.testing.sandbox.log import RequestLog, Seen
 from hub.testing.sandbox.protocol import SandboxModule
@@ -74,6 +76,7 @@ __all__ = [
     "WebhookSettings",
     "Window",
     "WindowUsage",
+    "check_knobs",
     "json_step",
     "listen",
     "route_key",
