@@ -23,17 +23,14 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-import yaml
 from rich.console import Console
 from rich.table import Table
 
+from bench import syncs
 from bench.options import parse, write
 from connectors.hubspot import HubSpotConnector
 from connectors.hubspot.sandbox import SandboxConfig, SandboxServer
 from connectors.hubspot.streams import SearchStream
-from hub.config import load_config
-from hub.engine import RunResult, SyncEngine, build_plan
-from hub.store import StateStore
 
 CONTACTS = 20_000
 EXTRA_IN_HUBSPOT = 5_000
@@ -67,45 +64,15 @@ def make_source(url: str) -> None:
 
 def write_config(root: Path, sandbox: SandboxServer) -> Path:
     mappings = REPO / "mappings" / "hubspot"
-    document = {
-        "version": 1,
-        "store": {"url": f"sqlite:///{root / 'hub.db'}"},
-        "connections": {
-            "source": {"connector": "sql", "url": f"sqlite:///{root / 'source.db'}"},
-            "crm": {"connector": "hubspot", "access_token": "sandbox-token",
-                    "base_url": sandbox.base_url, "tier": "professional",
-                    "properties_file": str(mappings / "properties.json")},
-        },
-        "pipelines": {"contacts": {
+    crm = {"connector": "hubspot", "access_token": "sandbox-token", "base_url": sandbox.base_url,
+           "tier": "professional", "properties_file": str(mappings / "properties.json")}
+    return syncs.write_config(root, crm, {
+        "contacts": {
             "source": {"connection": "source", "stream": "people", "cursor": "updated_at",
                        "primary_key": ["id"]},
             "destination": {"connection": "crm", "object": "contacts"},
             "mapping": str(mappings / "contacts.yaml"),
-        }},
-    }
-    path = root / "hub.yaml"
-    path.write_text(yaml.safe_dump(document, sort_keys=False))
-    return path
-
-
-def sync(config: Path) -> tuple[RunResult, float]:
-    loaded = load_config(config)
-    store = StateStore(loaded.store_url)
-    store.ensure_schema()
-    plan = build_plan(loaded, "contacts")
-
-    async def go() -> RunResult:
-        try:
-            return await SyncEngine(store).run(plan)
-        finally:
-            await plan.aclose()
-
-    started = time.perf_counter()
-    try:
-        result = asyncio.run(go())
-    finally:
-        store.close()
-    return result, time.perf_counter() - started
+        }})
 
 
 def read_back(sandbox: SandboxServer) -> tuple[int, int, int, float]:
@@ -136,7 +103,7 @@ def main(argv: list[str] | None = None) -> None:
         make_source(f"sqlite:///{root / 'source.db'}")
         config = SandboxConfig(burst_limit=BURST, burst_interval_s=WINDOW_S)
         with SandboxServer(config) as sandbox:
-            result, seconds = sync(write_config(root, sandbox))
+            result, seconds = syncs.sync(write_config(root, sandbox), "contacts")
             counters = sandbox.state.counters.snapshot()
             arrived = sandbox.state.records.count("contacts")
             for i in range(EXTRA_IN_HUBSPOT):

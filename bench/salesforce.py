@@ -28,17 +28,14 @@ from pathlib import Path
 from typing import IO, Any
 
 import sqlalchemy as sa
-import yaml
 from rich.console import Console
 from rich.table import Table
 
+from bench import syncs
 from bench.options import parse, write
 from connectors.salesforce.connector import SalesforceConnector
 from connectors.salesforce.settings import SalesforceSettings
 from connectors.salesforce.streams import SoqlStream
-from hub.config import load_config
-from hub.engine import RunResult, SyncEngine, build_plan
-from hub.store import StateStore
 
 LEADS = 10_000
 BULK_LEADS = 100_000
@@ -103,43 +100,13 @@ def make_source(url: str, count: int, prefix: str) -> None:
 
 
 def write_config(root: Path, url: str, page_size: int, **destination: Any) -> Path:
-    document = {
-        "version": 1,
-        "store": {"url": f"sqlite:///{root / 'hub.db'}"},
-        "connections": {
-            "source": {"connector": "sql", "url": f"sqlite:///{root / 'source.db'}"},
-            "crm": {"connector": "salesforce", "login_url": url, **CLIENT},
-        },
-        "pipelines": {"leads": {
+    return syncs.write_config(root, {"connector": "salesforce", "login_url": url, **CLIENT}, {
+        "leads": {
             "source": {"connection": "source", "stream": "leads", "cursor": "updated_at",
                        "primary_key": ["id"], "page_size": page_size},
             "destination": {"connection": "crm", "object": "Lead", **destination},
             "mapping": str(REPO / "mappings" / "salesforce" / "leads.yaml"),
-        }},
-    }
-    path = root / "hub.yaml"
-    path.write_text(yaml.safe_dump(document, sort_keys=False))
-    return path
-
-
-def sync(config: Path) -> tuple[RunResult, float]:
-    loaded = load_config(config)
-    store = StateStore(loaded.store_url)
-    store.ensure_schema()
-    plan = build_plan(loaded, "leads")
-
-    async def go() -> RunResult:
-        try:
-            return await SyncEngine(store).run(plan)
-        finally:
-            await plan.aclose()
-
-    started = time.perf_counter()
-    try:
-        result = asyncio.run(go())
-    finally:
-        store.close()
-    return result, time.perf_counter() - started
+        }})
 
 
 def api_used(url: str) -> int:
@@ -186,11 +153,12 @@ def main(argv: list[str] | None = None) -> None:
         make_source(f"sqlite:///{collections / 'source.db'}", LEADS, "L")
         make_source(f"sqlite:///{bulk / 'source.db'}", BULK_LEADS, "B")
         before = api_used(url)
-        result, seconds = sync(write_config(collections, url, 2000, bulk_threshold=None))
+        result, seconds = syncs.sync(write_config(collections, url, 2000, bulk_threshold=None),
+                                     "leads")
         calls = api_used(url) - before - 1  # the second `/limits` counts itself
         before = api_used(url)
-        bulk_result, bulk_seconds = sync(write_config(bulk, url, BULK_LEADS,
-                                                      bulk_threshold=10_000))
+        bulk_result, bulk_seconds = syncs.sync(
+            write_config(bulk, url, BULK_LEADS, bulk_threshold=10_000), "leads")
         bulk_calls = api_used(url) - before - 1
         read, distinct, queries, read_seconds = read_back(url)
 

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute
 
-from hub.testing.sandbox import Gateway
+from hub.testing.sandbox import sandbox_app, sandbox_lifespan
 
 from . import api_associations, api_lists, api_oauth, api_objects, api_properties
 from .config import SandboxConfig
@@ -33,15 +30,6 @@ def create_app(
     """Build a sandbox app; its state is `app.state.sandbox`. Webhook delivery runs while the
     app's lifespan is active (uvicorn runs it; so does `TestClient` used as a context)."""
     sandbox = state or SandboxState(config or SandboxConfig())
-
-    @asynccontextmanager
-    async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        sandbox.start()
-        try:
-            yield
-        finally:
-            sandbox.stop()
-
     routes: list[BaseRoute] = [
         *api_oauth.routes,
         *api_objects.routes,
@@ -49,10 +37,5 @@ def create_app(
         *api_associations.routes,
         *api_lists.routes,
     ]
-    app = Starlette(
-        routes=routes, lifespan=lifespan, exception_handlers={HubSpotError: _hubspot_error}
-    )
-    app.state.sandbox = sandbox
-    app.add_middleware(Gateway, harness=sandbox.harness, routes=app.router.routes)
-    return app
-
+    return sandbox_app(sandbox, routes, {HubSpotError: _hubspot_error},
+                       lifespan=sandbox_lifespan(sandbox))

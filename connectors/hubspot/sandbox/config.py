@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from hub.errors import ConfigError
+from hub.testing.sandbox import FaultSettings, WebhookSettings, check_knobs
 
 __all__ = ["DEFAULT_WEBHOOK_SUBSCRIPTIONS", "SandboxConfig"]
 
@@ -26,8 +26,10 @@ DEFAULT_WEBHOOK_SUBSCRIPTIONS: tuple[str, ...] = (
 
 
 @dataclass
-class SandboxConfig:
-    """Knobs of one sandbox; every limit HubSpot enforces is a field here."""
+class SandboxConfig(WebhookSettings, FaultSettings):
+    """Knobs of one sandbox; every limit HubSpot enforces is a field here. The harness's
+    webhook delivery knobs (`webhook_url`, `webhook_max_attempts`, …) and fault knobs
+    (`latency_s`, `latency_jitter_s`, `error_rate`) are inherited."""
 
     portal_id: int = 62515
     app_id: int = 54321
@@ -55,20 +57,12 @@ class SandboxConfig:
     list_max_limit: int = 100
     batch_max_inputs: int = 100
 
-    # Webhooks: POSTed, signed with `client_secret`, to `webhook_url` when it is set.
-    webhook_url: str | None = None
+    # Webhooks: POSTed, signed with `client_secret`, to `webhook_url` (inherited, as are the
+    # delivery's retry knobs) when it is set.
     webhook_subscriptions: tuple[str, ...] = DEFAULT_WEBHOOK_SUBSCRIPTIONS
     webhook_properties: tuple[str, ...] | None = None
-    webhook_max_attempts: int = 10
-    webhook_retry_base_s: float = 1.0
-    webhook_retry_max_s: float = 60.0
-    webhook_timeout_s: float = 5.0
-    webhook_batch_size: int = 100
 
     # Faults, for fault tests and benchmarks; `fault_seed` makes the random ones repeatable.
-    latency_s: float = 0.0
-    latency_jitter_s: float = 0.0
-    error_rate: float = 0.0
     fault_seed: int = 0
     forced_429s: int = 0
 
@@ -78,32 +72,10 @@ class SandboxConfig:
     request_log_size: int = 1000
 
     def __post_init__(self) -> None:
-        problems = [
-            f"{name} must be positive"
-            for name in (
-                "burst_limit",
-                "search_limit",
-                "daily_limit",
-                "search_result_cap",
-                "search_max_limit",
-                "list_max_limit",
-                "batch_max_inputs",
-                "webhook_max_attempts",
-                "webhook_batch_size",
-                "request_log_size",
-            )
-            if getattr(self, name) <= 0
-        ]
-        problems += [
-            f"{name} must be positive"
-            for name in ("burst_interval_s", "search_interval_s", "access_token_ttl_s")
-            if getattr(self, name) <= 0
-        ]
-        if not 0.0 <= self.error_rate <= 1.0:
-            problems.append("error_rate must be between 0 and 1")
-        if self.latency_s < 0 or self.latency_jitter_s < 0:
-            problems.append("latency_s and latency_jitter_s must not be negative")
-        if self.forced_429s < 0:
-            problems.append("forced_429s must not be negative")
-        if problems:
-            raise ConfigError("invalid HubSpot sandbox configuration: " + "; ".join(problems))
+        check_knobs(
+            self, "HubSpot",
+            positive=("burst_limit", "search_limit", "daily_limit", "search_result_cap",
+                      "search_max_limit", "list_max_limit", "batch_max_inputs",
+                      "webhook_max_attempts", "webhook_batch_size", "request_log_size",
+                      "burst_interval_s", "search_interval_s", "access_token_ttl_s"),
+            rates=("error_rate",), not_negative=("latency_s", "latency_jitter_s", "forced_429s"))

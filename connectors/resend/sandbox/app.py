@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from hub.testing.sandbox import Gateway
+from hub.testing.sandbox import sandbox_app, sandbox_lifespan
 
 from .api import routes
 from .config import SandboxConfig
@@ -39,19 +38,5 @@ def create_app(config: SandboxConfig | None = None, *, state: SandboxState | Non
     """Build a sandbox app; its state is `app.state.sandbox`. Webhook delivery runs while the
     app's lifespan is active; `on_stop` is called with the state when it ends."""
     sandbox = state or SandboxState(config or SandboxConfig())
-
-    @asynccontextmanager
-    async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        sandbox.start()
-        try:
-            yield
-        finally:
-            sandbox.stop()
-            if on_stop is not None:
-                on_stop(sandbox)
-
-    app = Starlette(routes=routes, lifespan=lifespan,
-                    exception_handlers={ResendError: _resend_error, HTTPException: _http_error})
-    app.state.sandbox = sandbox
-    app.add_middleware(Gateway, harness=sandbox.harness, routes=app.router.routes)
-    return app
+    return sandbox_app(sandbox, routes, {ResendError: _resend_error, HTTPException: _http_error},
+                       lifespan=sandbox_lifespan(sandbox, on_stop))

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from hub.errors import ConfigError
-from hub.testing.sandbox import FaultSettings, WebhookSettings
+from hub.testing.sandbox import FaultSettings, WebhookSettings, check_knobs
 
 __all__ = ["DEFAULT_WEBHOOK_SECRET", "SandboxConfig"]
 
@@ -60,20 +59,17 @@ class SandboxConfig(WebhookSettings, FaultSettings):
     request_log_size: int = 1000
 
     def __post_init__(self) -> None:
-        positive = ("requests_per_second", "daily_quota", "batch_max_emails", "max_recipients",
-                    "idempotency_ttl_s", "webhook_max_attempts", "request_log_size")
-        problems = [f"{name} must be positive" for name in positive if getattr(self, name) <= 0]
-        rates = ("delivered_rate", "hard_bounce_share", "opened_rate", "clicked_rate",
-                 "complained_rate", "delivery_delayed_rate", "duplicate_rate", "error_rate")
-        problems += [f"{name} must be between 0 and 1" for name in rates
-                     if not 0.0 <= getattr(self, name) <= 1.0]
-        if self.latency_s < 0 or self.latency_jitter_s < 0:
-            problems.append("latency_s and latency_jitter_s must not be negative")
-        if self.forced_429s < 0:
-            problems.append("forced_429s must not be negative")
-        if self.webhook_batch_size != 1:
-            problems.append("webhook_batch_size must be 1: Svix posts one event per request")
-        if not self.webhook_secret.startswith("whsec_"):
-            problems.append("webhook_secret must look like whsec_<base64>")
-        if problems:
-            raise ConfigError("invalid Resend sandbox configuration: " + "; ".join(problems))
+        check_knobs(
+            self, "Resend",
+            positive=("requests_per_second", "daily_quota", "batch_max_emails",
+                      "max_recipients", "idempotency_ttl_s", "webhook_max_attempts",
+                      "request_log_size"),
+            rates=("delivered_rate", "hard_bounce_share", "opened_rate", "clicked_rate",
+                   "complained_rate", "delivery_delayed_rate", "duplicate_rate", "error_rate"),
+            not_negative=("latency_s", "latency_jitter_s", "forced_429s"),
+            broken={
+                "webhook_batch_size must be 1: Svix posts one event per request":
+                    self.webhook_batch_size != 1,
+                "webhook_secret must look like whsec_<base64>":
+                    not self.webhook_secret.startswith("whsec_"),
+            })

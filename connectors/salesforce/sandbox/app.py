@@ -7,7 +7,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute
 
-from hub.testing.sandbox import Gateway
+from hub.testing.sandbox import sandbox_app
 
 from . import api_bulk, api_oauth, api_query, api_sobjects
 from .config import SandboxConfig
@@ -33,8 +33,5 @@ def create_app(config: SandboxConfig | None = None, *,
     sandbox = state or SandboxState(config or SandboxConfig())
     routes: list[BaseRoute] = [*api_oauth.routes, *api_sobjects.routes, *api_query.routes,
                                *api_bulk.routes]
-    app = Starlette(routes=routes, exception_handlers={SalesforceError: _salesforce_error,
-                                                       404: _not_found, 405: _not_found})
-    app.state.sandbox = sandbox
-    app.add_middleware(Gateway, harness=sandbox.harness, routes=app.router.routes)
-    return app
+    return sandbox_app(sandbox, routes, {SalesforceError: _salesforce_error,
+                                         404: _not_found, 405: _not_found})

@@ -9,14 +9,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from hub.errors import ConfigError
+from hub.testing.sandbox import FaultSettings, check_knobs
 
 __all__ = ["SandboxConfig"]
 
 
 @dataclass
-class SandboxConfig:
-    """Knobs of one sandbox org; every limit it enforces is a field here."""
+class SandboxConfig(FaultSettings):
+    """Knobs of one sandbox org; every limit it enforces is a field here. The harness's fault
+    knobs (`latency_s`, `latency_jitter_s`, `error_rate`) are inherited."""
 
     org_id: str = "00D000000000001EAA"
     user_id: str = "005000000000001AAA"
@@ -45,9 +46,6 @@ class SandboxConfig:
     query_batch_size: int = 2000
 
     # Faults, for fault tests and benchmarks; `fault_seed` makes the random ones repeatable.
-    latency_s: float = 0.0
-    latency_jitter_s: float = 0.0
-    error_rate: float = 0.0
     fault_seed: int = 0
 
     # Every request is checked against the documented shapes (`contract.py`); violations are
@@ -56,17 +54,10 @@ class SandboxConfig:
     request_log_size: int = 1000
 
     def __post_init__(self) -> None:
-        problems = [
-            f"{name} must be positive"
-            for name in ("daily_limit", "collection_max_records", "query_batch_size",
-                         "request_log_size", "session_ttl_s")
-            if getattr(self, name) <= 0
-        ]
-        if not 0.0 <= self.error_rate <= 1.0:
-            problems.append("error_rate must be between 0 and 1")
-        if self.latency_s < 0 or self.latency_jitter_s < 0:
-            problems.append("latency_s and latency_jitter_s must not be negative")
-        if not 200 <= self.query_batch_size <= 2000:
-            problems.append("query_batch_size must be between 200 and 2000, as in Salesforce")
-        if problems:
-            raise ConfigError("invalid Salesforce sandbox configuration: " + "; ".join(problems))
+        check_knobs(
+            self, "Salesforce",
+            positive=("daily_limit", "collection_max_records", "query_batch_size",
+                      "request_log_size", "session_ttl_s"),
+            rates=("error_rate",), not_negative=("latency_s", "latency_jitter_s"),
+            broken={"query_batch_size must be between 200 and 2000, as in Salesforce":
+                    not 200 <= self.query_batch_size <= 2000})

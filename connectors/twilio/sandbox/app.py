@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from hub.testing.sandbox import Gateway
+from hub.testing.sandbox import sandbox_app, sandbox_lifespan
 
 from .api import routes
 from .config import SandboxConfig
@@ -29,17 +26,5 @@ def create_app(config: SandboxConfig | None = None, *,
     """A sandbox app; its state is `app.state.sandbox`. Callbacks are delivered while the
     app's lifespan runs (uvicorn runs it)."""
     sandbox = state or SandboxState(config or SandboxConfig())
-
-    @asynccontextmanager
-    async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        sandbox.start()
-        try:
-            yield
-        finally:
-            sandbox.stop()
-
-    app = Starlette(routes=routes, lifespan=lifespan,
-                    exception_handlers={TwilioError: _twilio_error})
-    app.state.sandbox = sandbox
-    app.add_middleware(Gateway, harness=sandbox.harness, routes=app.router.routes)
-    return app
+    return sandbox_app(sandbox, routes, {TwilioError: _twilio_error},
+                       lifespan=sandbox_lifespan(sandbox))

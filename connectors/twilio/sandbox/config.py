@@ -8,14 +8,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from hub.errors import ConfigError
+from hub.testing.sandbox import FaultSettings, check_knobs
 
 __all__ = ["SandboxConfig"]
 
 
 @dataclass
-class SandboxConfig:
-    """Knobs of one sandbox account; the defaults accept the README's example connection."""
+class SandboxConfig(FaultSettings):
+    """Knobs of one sandbox account; the defaults accept the README's example connection. The
+    harness's fault knobs (`latency_s`, `latency_jitter_s`, `error_rate`) are inherited."""
 
     # The account and its credentials: Basic auth as the account SID and auth token, or as an
     # API key SID and its secret (`api_keys` holds `SK…:secret` pairs).
@@ -61,9 +62,6 @@ class SandboxConfig:
     webhook_timeout_s: float = 5.0
 
     # Faults, for fault tests and benchmarks; `fault_seed` makes the random draws repeatable.
-    latency_s: float = 0.0
-    latency_jitter_s: float = 0.0
-    error_rate: float = 0.0
     fault_seed: int = 0
 
     # Every request is checked against Twilio's official OpenAPI (`openapi.json`); violations
@@ -73,22 +71,19 @@ class SandboxConfig:
     page_size: int = 50
 
     def __post_init__(self) -> None:
-        problems = [f"{name} must be positive" for name in (
-            "rate_limit", "rate_interval_s", "max_concurrent", "webhook_max_attempts",
-            "request_log_size", "page_size") if getattr(self, name) <= 0]
-        for name in ("undelivered_rate", "failed_rate", "duplicate_rate", "error_rate"):
-            if not 0.0 <= getattr(self, name) <= 1.0:
-                problems.append(f"{name} must be between 0 and 1")
-        if self.undelivered_rate + self.failed_rate > 1.0:
-            problems.append("undelivered_rate + failed_rate must not exceed 1")
-        if min(self.latency_s, self.latency_jitter_s, self.processing_s, self.forced_429s) < 0:
-            problems.append("latencies, processing_s and forced_429s must not be negative")
-        if not (self.account_sid.startswith("AC") and len(self.account_sid) == 34):
-            problems.append("account_sid must be AC followed by 32 hex digits")
-        if any(":" not in pair for pair in self.api_keys):
-            problems.append("api_keys are SK…:secret pairs")
-        if problems:
-            raise ConfigError("invalid Twilio sandbox configuration: " + "; ".join(problems))
+        check_knobs(
+            self, "Twilio",
+            positive=("rate_limit", "rate_interval_s", "max_concurrent", "webhook_max_attempts",
+                      "request_log_size", "page_size"),
+            rates=("undelivered_rate", "failed_rate", "duplicate_rate", "error_rate"),
+            not_negative=("latency_s", "latency_jitter_s", "processing_s", "forced_429s"),
+            broken={
+                "undelivered_rate + failed_rate must not exceed 1":
+                    self.undelivered_rate + self.failed_rate > 1.0,
+                "account_sid must be AC followed by 32 hex digits":
+                    not (self.account_sid.startswith("AC") and len(self.account_sid) == 34),
+                "api_keys are SK…:secret pairs": any(":" not in pair for pair in self.api_keys),
+            })
 
     @property
     def api_secrets(self) -> dict[str, str]:

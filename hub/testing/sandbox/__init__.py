@@ -10,7 +10,10 @@ contract (an OpenAPI document, or checks). The harness does the rest, the same f
   truncated bodies, bursts held until complete) and contract validation (`contract`);
 - `LoopbackServer` / `serve_forever`: serving on loopback in a thread, or in the foreground,
   each with a ready condition;
+- `sandbox_app` / `sandbox_lifespan`: a vendor's routes and state made an ASGI app behind the
+  gateway, with the state's background work run by the app's lifespan;
 - `WebhookDispatcher`: signed webhook delivery with retries;
+- `check_knobs`: a sandbox config's knobs checked for range, all problems in one error;
 - `OpenAPIContract` / `Checks`: what requests are validated against.
 
 `hub.testing.sandbox.faultserver` is the harness with no vendor: scripted answers per path.
@@ -21,6 +24,7 @@ runtime imports this package: it is loaded by tests, benchmarks and `hub sandbox
 from __future__ import annotations
 
 from hub.testing.sandbox.answers import Fault, Step, json_step
+from hub.testing.sandbox.app import sandbox_app, sandbox_lifespan
 from hub.testing.sandbox.contract import (
     Checks,
     Contract,
@@ -30,6 +34,7 @@ from hub.testing.sandbox.contract import (
 )
 from hub.testing.sandbox.faults import FaultInjector, FaultKnobs, FaultSettings
 from hub.testing.sandbox.harness import Gateway, Harness
+from hub.testing.sandbox.knobs import check_knobs
 from hub.testing.sandbox.limits import Daily, RateDecision, RateLimits, Window, WindowUsage
 from hub.testing.sandbox.log import RequestLog, Seen
 from hub.testing.sandbox.protocol import SandboxModule
@@ -71,8 +76,11 @@ __all__ = [
     "WebhookSettings",
     "Window",
     "WindowUsage",
+    "check_knobs",
     "json_step",
     "listen",
     "route_key",
+    "sandbox_app",
+    "sandbox_lifespan",
     "serve_forever",
 ]

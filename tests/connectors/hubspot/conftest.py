@@ -16,7 +16,6 @@ contract forbids on purpose, to see the sandbox refuse it as HubSpot would).
 
 from __future__ import annotations
 
-import dataclasses
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -27,6 +26,7 @@ import hubspot
 import pytest
 
 from connectors.hubspot.sandbox import SandboxConfig, SandboxServer
+from hub.testing.sandbox.fixtures import sandbox_starter
 
 TOKEN = "sandbox-token"
 
@@ -43,19 +43,7 @@ def start_hubspot_sandbox(
 ) -> Iterator[Callable[..., SandboxServer]]:
     """Start sandboxes with knobs given as keyword arguments; all are stopped after the test,
     and must have seen no request that breaks HubSpot's contract."""
-    started: list[SandboxServer] = []
-
-    def start(**knobs: Any) -> SandboxServer:
-        server = SandboxServer(dataclasses.replace(hubspot_sandbox_config, **knobs)).start()
-        started.append(server)
-        return server
-
-    yield start
-    for server in started:
-        server.stop()
-    if request.node.get_closest_marker("breaks_contract") is None:
-        for server in started:
-            server.state.contract.assert_clean()
+    yield from sandbox_starter(request, SandboxServer, lambda: hubspot_sandbox_config)
 
 
 @pytest.fixture

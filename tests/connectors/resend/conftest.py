@@ -12,11 +12,9 @@ test fails at teardown naming the violations, unless it is marked `breaks_contra
 
 from __future__ import annotations
 
-import dataclasses
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
 
 import pytest
 from starlette.applications import Starlette
@@ -26,6 +24,7 @@ from starlette.routing import Route
 
 from connectors.resend.sandbox import SandboxConfig, SandboxServer
 from hub.testing.sandbox import LoopbackServer
+from hub.testing.sandbox.fixtures import sandbox_starter
 
 API_KEY = SandboxConfig().api_keys[0]
 
@@ -35,19 +34,7 @@ def start_resend_sandbox(request: pytest.FixtureRequest
                          ) -> Iterator[Callable[..., SandboxServer]]:
     """Start sandboxes with knobs as keyword arguments; all are stopped after the test and
     must have seen no request that breaks Resend's contract."""
-    started: list[SandboxServer] = []
-
-    def start(**knobs: Any) -> SandboxServer:
-        server = SandboxServer(dataclasses.replace(SandboxConfig(), **knobs)).start()
-        started.append(server)
-        return server
-
-    yield start
-    for server in started:
-        server.stop()
-    if request.node.get_closest_marker("breaks_contract") is None:
-        for server in started:
-            server.state.contract.assert_clean()
+    yield from sandbox_starter(request, SandboxServer, SandboxConfig)
 
 
 @pytest.fixture

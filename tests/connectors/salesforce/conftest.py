@@ -12,7 +12,6 @@ teardown naming the violations, unless it is marked `breaks_contract`.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -21,6 +20,7 @@ from simple_salesforce.api import Salesforce
 
 from connectors.salesforce.sandbox import SandboxConfig, SandboxServer
 from connectors.salesforce.transport import session_for
+from hub.testing.sandbox.fixtures import sandbox_starter
 
 CLIENT = {"client_id": "sandbox-client-id", "client_secret": "sandbox-client-secret"}
 
@@ -28,19 +28,7 @@ CLIENT = {"client_id": "sandbox-client-id", "client_secret": "sandbox-client-sec
 @pytest.fixture
 def start_salesforce_sandbox(request: pytest.FixtureRequest
                              ) -> Iterator[Callable[..., SandboxServer]]:
-    started: list[SandboxServer] = []
-
-    def start(**knobs: Any) -> SandboxServer:
-        server = SandboxServer(dataclasses.replace(SandboxConfig(), **knobs)).start()
-        started.append(server)
-        return server
-
-    yield start
-    for server in started:
-        server.stop()
-    if request.node.get_closest_marker("breaks_contract") is None:
-        for server in started:
-            server.state.contract.assert_clean()
+    yield from sandbox_starter(request, SandboxServer, SandboxConfig)
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ teardown naming the violations, unless it is marked `breaks_contract`.
 
 from __future__ import annotations
 
-import dataclasses
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -27,6 +26,7 @@ from twilio.rest import Client
 from connectors.twilio.connector import TwilioConnector
 from connectors.twilio.sandbox import SandboxConfig, SandboxServer
 from connectors.twilio.settings import TwilioSettings
+from hub.testing.sandbox.fixtures import sandbox_starter
 
 FROM = "+15005550006"
 TO = "+14155552671"
@@ -36,19 +36,7 @@ TO = "+14155552671"
 def start_twilio_sandbox(request: pytest.FixtureRequest) -> Iterator[Callable[..., SandboxServer]]:
     """Start sandboxes with knobs as keyword arguments; stopped after the test, and held to
     Twilio's contract."""
-    started: list[SandboxServer] = []
-
-    def start(**knobs: Any) -> SandboxServer:
-        server = SandboxServer(dataclasses.replace(SandboxConfig(), **knobs)).start()
-        started.append(server)
-        return server
-
-    yield start
-    for server in started:
-        server.stop()
-    if request.node.get_closest_marker("breaks_contract") is None:
-        for server in started:
-            server.state.contract.assert_clean()
+    yield from sandbox_starter(request, SandboxServer, SandboxConfig)
 
 
 @pytest.fixture
