@@ -5,7 +5,8 @@ stop them after the test, and hold each to the vendor's contract.
     def start_acme_sandbox(request: pytest.FixtureRequest) -> Iterator[Callable[..., Server]]:
         yield from sandbox_starter(request, Server, Config)
 
-Kept out of the package's `__init__` so that `hub sandbox` does not need pytest.
+It reads the test's `request` only, so it needs no pytest of its own (pytest is no
+dependency of the sandboxes); kept out of the package's `__init__` all the same.
 """
 
 from __future__ import annotations
@@ -14,11 +15,10 @@ import dataclasses
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
-import pytest
-
 from hub.testing.sandbox.contract import ContractMonitor
 
 if TYPE_CHECKING:
+    import pytest
     from _typeshed import DataclassInstance
 
 __all__ = ["Sandbox", "sandbox_starter"]
