@@ -16,11 +16,11 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, Self, TypeVar
 from pydantic import BaseModel, ConfigDict
 
 from hub.connector.settings import ConnectorSettings
+from hub.errors import ConfigError
 
 if TYPE_CHECKING:
     from hub.connector.inbound import FieldChange
     from hub.connector.messaging import DeliveryEvent, MessageSender, OptOut
-from hub.errors import ConfigError
 
 Record = dict[str, Any]
 S = TypeVar("S", bound=ConnectorSettings)
