@@ -15,13 +15,12 @@ from __future__ import annotations
 import random
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 from connectors.twilio.signature import signature
-from hub.testing.sandbox import WebhookDispatcher
+from hub.testing.sandbox import WebhookDispatcher, WebhookSettings
 
 from .config import SandboxConfig
 from .shapes import API_VERSION, Message
@@ -30,18 +29,6 @@ __all__ = ["TwilioCallbacks"]
 
 # The delivery error codes a status callback carries (ErrorCode).
 UNDELIVERED_CODE, FAILED_CODE = "30003", "30008"
-
-
-@dataclass
-class _Target:
-    """The dispatcher's knobs for one URL (Twilio posts each callback on its own)."""
-
-    webhook_url: str | None
-    webhook_max_attempts: int
-    webhook_retry_base_s: float
-    webhook_retry_max_s: float
-    webhook_timeout_s: float
-    webhook_batch_size: int = 1
 
 
 class TwilioCallbacks:
@@ -125,8 +112,10 @@ class TwilioCallbacks:
         with self._lock:
             found = self._dispatchers.get(url)
             if found is None:
-                target = _Target(url, cfg.webhook_max_attempts, cfg.webhook_retry_base_s,
-                                 cfg.webhook_retry_max_s, cfg.webhook_timeout_s)
+                # Twilio posts each callback on its own, so one per request.
+                target = WebhookSettings(url, cfg.webhook_max_attempts, cfg.webhook_retry_base_s,
+                                         cfg.webhook_retry_max_s, cfg.webhook_timeout_s,
+                                         webhook_batch_size=1)
                 found = self._dispatchers[url] = WebhookDispatcher(
                     target, sign=self._sign, render=_form,
                     event_id=lambda event: event["id"], name="twilio-sandbox-callbacks")

@@ -15,17 +15,21 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl
 
 import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
 from connectors.twilio.connector import TwilioConnector
 from connectors.twilio.sandbox import SandboxConfig, SandboxServer
 from connectors.twilio.settings import TwilioSettings
+from hub.testing.sandbox import LoopbackServer
 from hub.testing.sandbox.fixtures import sandbox_starter
 
 FROM = "+15005550006"
@@ -92,29 +96,15 @@ class CallbackReceiver:
 
 @pytest.fixture
 def receiver() -> Iterator[CallbackReceiver]:
-    found: CallbackReceiver | None = None
+    found = CallbackReceiver(base="")
 
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-            assert found is not None
-            found.record(Received(found.base + self.path,
-                                  {k.lower(): v for k, v in self.headers.items()}, body))
-            self.send_response(204)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
+    async def receive(request: Request) -> Response:
+        query = request.url.query
+        found.record(Received(found.base + request.url.path + (f"?{query}" if query else ""),
+                              dict(request.headers), await request.body()))
+        return Response(status_code=204)
 
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    host, port = server.server_address[:2]
-    found = CallbackReceiver(base=f"http://{host!s}:{port}")
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    app = Starlette(routes=[Route("/{path:path}", receive, methods=["POST"])])
+    with LoopbackServer(app, name="callback receiver") as server:
+        found.base = server.base_url
         yield found
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
