@@ -62,19 +62,23 @@ class Callbacks:
         applied = Applied()
         for item in items:
             with self.store.transaction() as tx:
-                sent = None if isinstance(item, OptOut) else self._sent(tx, item)
-                if not isinstance(item, OptOut) and sent is None:
-                    applied.unmatched += 1  # unclaimed: delivered again, it applies then
-                    continue
-                if not tx.outbox.claim_event(f"messaging:{item.provider}", item.event_id):
-                    applied.duplicates += 1
-                    continue
                 if isinstance(item, OptOut):
-                    self._opt_out(tx, item, applied)
-                else:
-                    assert sent is not None
+                    if self._claim(tx, item, applied):
+                        self._opt_out(tx, item, applied)
+                    continue
+                sent = self._sent(tx, item)
+                if sent is None:
+                    applied.unmatched += 1  # unclaimed: delivered again, it applies then
+                elif self._claim(tx, item, applied):
                     self._event(tx, item, sent, applied)
         return applied
+
+    def _claim(self, tx: Tx, item: DeliveryEvent | OptOut, applied: Applied) -> bool:
+        """Claim the event once; False (counted a duplicate) when it was applied before."""
+        if tx.outbox.claim_event(f"messaging:{item.provider}", item.event_id):
+            return True
+        applied.duplicates += 1
+        return False
 
     def _sent(self, tx: Tx, event: DeliveryEvent) -> Mapping[str, Any] | None:
         sent = tx.sends.by_provider_id(event.provider_message_id)

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from hub.connector.messaging import SendResult, SendStatus
 from hub.messaging.consent import suppress
 from hub.messaging.gate import lock_contact
-from hub.messaging.reserve import Reserver, refuse
+from hub.messaging.reserve import Reserver, refuse, set_message_status
 from hub.model.people import Suppression
 from hub.store import StateStore
 from hub.store import tables as t
@@ -115,10 +115,7 @@ class Recorder:
 
     def _intent(self, conn: sa.Connection, row: dict[str, Any], status: str,
                 now: datetime) -> None:
-        m = t.messages.c
-        conn.execute(sa.update(t.messages).where(m.tenant == self.tenant,
-                                                 m.id == row["message_id"])
-                     .values(status=status, updated_at=now))
+        set_message_status(conn, self.tenant, row["message_id"], status, now)
 
 
 def _intent_row(conn: sa.Connection, tenant: str, message_id: str) -> dict[str, Any]:

@@ -174,6 +174,12 @@ def _claim(conn: sa.Connection, intent: dict[str, Any], now: datetime) -> bool:
 
 def _set_status(conn: sa.Connection, intent: dict[str, Any], status: str, now: datetime,
                 **values: Any) -> None:
+    set_message_status(conn, intent["tenant"], intent["id"], status, now, **values)
+
+
+def set_message_status(conn: sa.Connection, tenant: str, message_id: str, status: str,
+                       now: datetime, **values: Any) -> None:
+    """Move a message intent to `status` (with any other columns given)."""
     m = t.messages.c
-    conn.execute(sa.update(t.messages).where(m.tenant == intent["tenant"], m.id == intent["id"])
+    conn.execute(sa.update(t.messages).where(m.tenant == tenant, m.id == message_id)
                  .values(status=status, updated_at=now, **values))
