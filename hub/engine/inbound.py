@@ -68,6 +68,11 @@ class InboundUpdate:
     def values(self) -> dict[str, Any]:
         return {name: change.value for name, change in self.changes.items()}
 
+    def emptied(self) -> InboundUpdate:
+        """The same record and events, with no changes (to fill with those kept)."""
+        return InboundUpdate(self.provider, self.object_type, self.external_id, {},
+                             list(self.event_ids))
+
     @property
     def source(self) -> str | None:
         """What made the latest of the changes, when the vendor says."""
@@ -131,8 +136,7 @@ class ConflictPolicy:
     def resolve(self, update: InboundUpdate,
                 local: Mapping[str, FieldValue]) -> tuple[InboundUpdate, dict[str, str]]:
         """The part of `update` to take, and why each other field was kept."""
-        taken = InboundUpdate(update.provider, update.object_type, update.external_id, {},
-                              list(update.event_ids))
+        taken = update.emptied()
         kept: dict[str, str] = {}
         for name, remote in update.changes.items():
             decision = self.decide(name, local.get(name),
@@ -218,8 +222,7 @@ class InboundChanges:
 def _not_older(update: InboundUpdate, applied_at: Mapping[str, datetime]) -> InboundUpdate:
     """The update without the changes older than the field's last applied one: an event the
     vendor delivered late is handled (claimed) but changes nothing."""
-    current = InboundUpdate(update.provider, update.object_type, update.external_id, {},
-                            list(update.event_ids))
+    current = update.emptied()
     for name, change in update.changes.items():
         last = applied_at.get(name)
         if last is not None and change.occurred_at < last:

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from hub.model.events import DomainEvent
-from hub.stream.topology import EXCHANGE, BrokerKind, Route, broker_kind, jetstream_name
+from hub.stream.topology import EXCHANGE, BrokerKind, Route, broker_kind, jetstream_name, subject
 
 GRACEFUL_TIMEOUT = 30.0  # seconds a stopping worker waits for its in-flight handlers
 
@@ -80,7 +80,7 @@ async def publish(broker: Any, url: str, event: DomainEvent) -> None:
     """Send one event and return once the broker acknowledged it."""
     kind = broker_kind(url)
     body = event.model_dump_json().encode()
-    to = Route("", event.tenant, event.type).subject
+    to = subject(event.tenant, event.type)
     if kind is BrokerKind.NATS:
         # the event id lets JetStream drop a copy re-sent after a crash before the mark
         await broker.publish(body, to, stream=jetstream_name(event.tenant),

@@ -52,35 +52,30 @@ class OutboxRelay:
         """Send one batch; never raises for a broker failure (it is in the result)."""
         if not self.exclusive or self.store.backend != "postgresql":
             return await self._unlocked()
-        sent: list[int] = []
-        error = None
         with self.store.transaction() as tx:
             tx.outbox.lock_relay()
-            for seq, event in tx.outbox.pending_events(self.batch):
-                try:
-                    await self.send(event)
-                except Exception as exc:  # the broker is away: keep the rest for later
-                    error = f"{type(exc).__name__}: {exc}"
-                    break
-                sent.append(seq)
+            sent, error = await self._send(tx.outbox.pending_events(self.batch))
             tx.outbox.mark_relayed(sent)
         return RelayPass(len(sent), error)
 
     async def _unlocked(self) -> RelayPass:
         with self.store.transaction() as tx:
             pending = tx.outbox.pending_events(self.batch)
-        sent: list[int] = []
-        error = None
-        for seq, event in pending:
-            try:
-                await self.send(event)
-            except Exception as exc:
-                error = f"{type(exc).__name__}: {exc}"
-                break
-            sent.append(seq)
+        sent, error = await self._send(pending)
         with self.store.transaction() as tx:
             tx.outbox.mark_relayed(sent)
         return RelayPass(len(sent), error)
+
+    async def _send(self, pending: list[tuple[int, DomainEvent]]) -> tuple[list[int], str | None]:
+        """Send in order until the first failure: the seqs sent, and the failure."""
+        sent: list[int] = []
+        for seq, event in pending:
+            try:
+                await self.send(event)
+            except Exception as exc:  # the broker is away: keep the rest for later
+                return sent, f"{type(exc).__name__}: {exc}"
+            sent.append(seq)
+        return sent, None
 
     async def drain(self) -> RelayPass:
         """Relay until the outbox is empty or the broker fails."""
