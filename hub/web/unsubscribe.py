@@ -15,7 +15,6 @@ nothing.
 from __future__ import annotations
 
 import html
-import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -40,11 +39,15 @@ def create_unsubscribe_app(store: StateStore, links: UnsubscribeLinks, *,
                            path: str = "/unsubscribe") -> Starlette:
     def unsubscribe(who: Subscriber) -> None:
         at = clock()
+        # one unsubscribe per link: a repeated one-click POST, or the confirm button after
+        # the mailbox's one-click, is claimed already and counted once in the KPIs
+        link = f"{who.tenant}:{who.channel}:{who.message_id or who.contact_id}"
         with store.transaction() as tx:
             set_consent(tx.conn, who.tenant, who.contact_id, who.channel, subscribed=False,
                         source="unsubscribe link", at=at)
-            record_unsubscribe(tx.conn, who.tenant, who.contact_id, who.channel, "hub",
-                               f"unsubscribe:{uuid.uuid4()}", at, who.message_id or None)
+            if tx.outbox.claim_event("unsubscribe", link):
+                record_unsubscribe(tx.conn, who.tenant, who.contact_id, who.channel, "hub",
+                                   f"unsubscribe:{link}", at, who.message_id or None)
 
     async def endpoint(request: Request) -> Response:
         token = request.query_params.get("token", "")
