@@ -12,11 +12,9 @@ Prints a table (`--out FILE` keeps the figures as JSON).
 
 from __future__ import annotations
 
-import asyncio
 import os
 import platform
 import tempfile
-import time
 from datetime import datetime, timedelta
 from importlib.metadata import version
 from pathlib import Path
@@ -78,21 +76,16 @@ def write_config(root: Path, sandbox: SandboxServer) -> Path:
 def read_back(sandbox: SandboxServer) -> tuple[int, int, int, float]:
     """Every contact through the search API: (records, distinct ids, searches, seconds)."""
 
-    async def go() -> tuple[int, int, int]:
+    def open_stream() -> tuple[HubSpotConnector, SearchStream]:
         hub = HubSpotConnector(HubSpotConnector.settings_model.model_validate(
             {"access_token": "sandbox-token", "base_url": sandbox.base_url,
              "tier": "professional", "properties_file": None}))
-        try:
-            stream = hub.stream("contacts", {"properties": ["email"]})
-            assert isinstance(stream, SearchStream)
-            ids = [r["id"] async for page in stream.read(None) for r in page]
-            return len(ids), len(set(ids)), stream.searches
-        finally:
-            await hub.aclose()
+        stream = hub.stream("contacts", {"properties": ["email"]})
+        assert isinstance(stream, SearchStream)
+        return hub, stream
 
-    started = time.perf_counter()
-    count, distinct, searches = asyncio.run(go())
-    return count, distinct, searches, time.perf_counter() - started
+    count, distinct, stream, seconds = syncs.read_all(open_stream, "id")
+    return count, distinct, stream.searches, seconds
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -19,7 +19,6 @@ import subprocess
 import sys
 import tempfile
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
@@ -127,19 +126,14 @@ def api_used(url: str) -> int:
 def read_back(url: str) -> tuple[int, int, int, float]:
     """Every lead through the Lead stream: (records, distinct ids, queries, seconds)."""
 
-    async def go() -> tuple[int, int, int]:
+    def open_stream() -> tuple[SalesforceConnector, SoqlStream]:
         sf = SalesforceConnector(SalesforceSettings.model_validate({"login_url": url, **CLIENT}))
-        try:
-            stream = sf.stream("Lead", {"fields": ["Marketing_Platform_ID__c"]})
-            assert isinstance(stream, SoqlStream)
-            ids = [r["Id"] async for page in stream.read(None) for r in page]
-            return len(ids), len(set(ids)), stream.queries
-        finally:
-            await sf.aclose()
+        stream = sf.stream("Lead", {"fields": ["Marketing_Platform_ID__c"]})
+        assert isinstance(stream, SoqlStream)
+        return sf, stream
 
-    started = time.perf_counter()
-    count, distinct, queries = asyncio.run(go())
-    return count, distinct, queries, time.perf_counter() - started
+    count, distinct, stream, seconds = syncs.read_all(open_stream, "Id")
+    return count, distinct, stream.queries, seconds
 
 
 def main(argv: list[str] | None = None) -> None:

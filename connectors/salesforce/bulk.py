@@ -98,7 +98,7 @@ class BulkUpsert:
         await self.api.call(lambda sf: _send(sf, "PUT", f"{path}/batches",
                                              data=data.encode("utf-8"),
                                              headers={"Content-Type": "text/csv"}))
-        await self.api.call(lambda sf: _json(sf, path, "PATCH", {"state": "UploadComplete"}))
+        await self.api.call(_closer(path))
         info = await self._until_processed(path)
         if info.get("state") != "JobComplete":
             said = info.get("errorMessage") or info.get("state")

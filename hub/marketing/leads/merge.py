@@ -29,7 +29,6 @@ DedupKey = tuple[str, str]
 MERGED_FIELDS = ("email", "first_name", "last_name", "company", "phone", "campaign_id",
                  "country")
 STORED_SOURCE = "hub"  # provenance of a value that came from the lead already in the store
-POLICIES = ("newest", "hub", "crm")
 CRM_ORIGIN = "crm"
 
 

@@ -3,7 +3,6 @@ sandbox as HubSpot, and the hub.yaml that joins them; pipelines run in this proc
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -14,10 +13,10 @@ import sqlalchemy as sa
 import yaml
 
 from connectors.hubspot.sandbox import SandboxServer
-from hub.config import load_config
-from hub.engine import RunResult, SyncEngine, build_plan
+from hub.engine import RunResult
 from hub.http import RetryPolicy
 from hub.store import StateStore
+from tests.connectors.pipelines import run_pipeline
 
 REPO = Path(__file__).resolve().parents[3]
 MAPPINGS = REPO / "mappings" / "hubspot"
@@ -108,18 +107,4 @@ class HubSpotProject:
 
     def run(self, pipeline: str, *, full_refresh: bool = False) -> RunResult:
         """Run one pipeline through the sync engine, as `hub sync` does."""
-        loaded = load_config(self.config)
-        store = self.store()
-        plan = build_plan(loaded, pipeline)
-
-        async def go() -> RunResult:
-            try:
-                return await SyncEngine(store, retry=self.retry).run(plan,
-                                                                     full_refresh=full_refresh)
-            finally:
-                await plan.aclose()
-
-        try:
-            return asyncio.run(go())
-        finally:
-            store.close()
+        return run_pipeline(self.config, pipeline, retry=self.retry, full_refresh=full_refresh)

@@ -3,7 +3,6 @@ store, the sandbox as the org, and the hub.yaml that joins them; pipelines run i
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -14,10 +13,10 @@ import sqlalchemy as sa
 import yaml
 
 from connectors.salesforce.sandbox import SandboxServer
-from hub.config import load_config
-from hub.engine import RunResult, SyncEngine, build_plan
+from hub.engine import RunResult
 from hub.http import RetryPolicy
 from hub.store import StateStore
+from tests.connectors import pipelines
 from tests.connectors.salesforce.conftest import settings
 
 REPO = Path(__file__).resolve().parents[3]
@@ -119,21 +118,7 @@ class SalesforceProject:
 
 def run_pipeline(config: Path, pipeline: str) -> RunResult:
     """Run one pipeline through the sync engine, as `hub sync` does."""
-    loaded = load_config(config)
-    store = StateStore(loaded.store_url)
-    store.ensure_schema()
-    plan = build_plan(loaded, pipeline)
-
-    async def go() -> RunResult:
-        try:
-            return await SyncEngine(store, retry=QUICK).run(plan)
-        finally:
-            await plan.aclose()
-
-    try:
-        return asyncio.run(go())
-    finally:
-        store.close()
+    return pipelines.run_pipeline(config, pipeline, retry=QUICK)
 
 
 def org_leads(org: SandboxServer) -> dict[str, dict[str, Any]]:
