@@ -51,4 +51,3 @@ class FollowUp:
                 "trigger": self.trigger, "kind": "lead_follow_up", "reference": lead.id,
                 "idempotency_key": key, "message": intent})])
         enqueue(tx.conn, lead.tenant, [from_message(message, kind="lead_follow_up")], now)
-
